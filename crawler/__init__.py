@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, items, spiders, middlewares and commands."""

@@ -1,0 +1,1 @@
+"""Project commands (scrapy crawl with exit codes, scrapy extract, ...)."""

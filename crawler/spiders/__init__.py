@@ -1,0 +1,1 @@
+"""Spiders, one per source, on the shared base in base.py."""

@@ -1,0 +1,102 @@
+"""What every source's spider shares: date-window and stock arguments, ids seen in the run,
+and building record items."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import scrapy
+
+from crawler.items import RecordItem
+
+# China has kept +08:00 all year since 1991; every source publishes in this zone.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+EARLIEST = date(1990, 12, 1)  # no A-share record is older than the exchanges
+
+_STOCK_CODE = re.compile(r"^\d{6}$")
+
+
+class ArgumentError(ValueError):
+    """A spider argument is wrong; the message says which and how to fix it."""
+
+
+def today_in_shanghai() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+def parse_day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ArgumentError(f"-a {name}={value!r}: expected a date as YYYY-MM-DD") from None
+
+
+def parse_stocks(value: str | None) -> list[str]:
+    """``"000001,300418"`` -> ``["000001", "300418"]``; every code must be six digits."""
+    if not value:
+        return []
+    codes = [code.strip() for code in re.split(r"[,;\s]+", value) if code.strip()]
+    bad = [code for code in codes if not _STOCK_CODE.match(code)]
+    if bad:
+        raise ArgumentError(f"-a stock={value!r}: not six-digit stock codes: {', '.join(bad)}")
+    return list(dict.fromkeys(codes))
+
+
+def exchange_of(code: str) -> str | None:
+    """The exchange of an A-share code by its prefix."""
+    if code.startswith(("0", "2", "3")):
+        return "SZSE"
+    if code.startswith(("6", "9")) and not code.startswith("92"):
+        return "SSE"
+    if code.startswith(("4", "8", "92")):
+        return "BSE"
+    return None
+
+
+def shanghai_time(epoch_ms: int | float) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, SHANGHAI)
+
+
+class RecordSpider(scrapy.Spider):
+    """Base of every source's spider.
+
+    Arguments: ``-a start=YYYY-MM-DD -a end=YYYY-MM-DD`` (inclusive, Asia/Shanghai; default
+    yesterday to today) and ``-a stock=000001,300418`` (optional).
+    """
+
+    source: str = ""
+
+    def __init__(
+        self,
+        start: str | None = None,
+        end: str | None = None,
+        stock: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        today = today_in_shanghai()
+        self.start_date = parse_day(start, "start") if start else today - timedelta(days=1)
+        self.end_date = parse_day(end, "end") if end else today
+        if self.start_date > self.end_date:
+            raise ArgumentError(f"start {self.start_date} is after end {self.end_date}")
+        if self.start_date < EARLIEST:
+            raise ArgumentError(f"start {self.start_date} is before {EARLIEST}: no records exist")
+        if self.end_date > today + timedelta(days=1):
+            raise ArgumentError(f"end {self.end_date} is in the future (today is {today})")
+        self.stocks = parse_stocks(stock)
+        self._seen: set[str] = set()
+
+    def first_sighting(self, source_id: str) -> bool:
+        """True the first time a record id is seen in this run, so each is archived once."""
+        if source_id in self._seen:
+            self.crawler.stats.inc_value(f"{self.name}/duplicate_rows")
+            return False
+        self._seen.add(source_id)
+        return True
+
+    def record_item(self, source_id: str, **fields: Any) -> RecordItem:
+        code = fields.get("stock_code") or ""
+        fields.setdefault("exchange", exchange_of(code))
+        return RecordItem(source=self.source, source_id=str(source_id), **fields)

@@ -1,0 +1,209 @@
+"""cninfo 调研 tab (``hisAnnouncement/query``, ``tabName=relation``): SZSE companies' IR records.
+
+The endpoint returns at most 30 rows a page and answers pages past 100 with page 1, so one query
+reaches at most 3,000 rows: a window with more is split in halves, down to single days.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response
+
+from crawler.items import RecordItem
+from crawler.spiders.base import RecordSpider, shanghai_time
+
+PAGE_SIZE = 30
+MAX_PAGES = 100
+IR_RULES = re.compile(r"制度|办法|细则|规则|章程")
+_HIGHLIGHT = re.compile(r"</?em>")
+_EXCHANGE_BY_COLUMN = {"SZ": "SZSE", "SH": "SSE", "BJ": "BSE"}
+Window = tuple[date, date]
+
+
+class CninfoSpider(RecordSpider):
+    name = "cninfo"
+    source = "cninfo"
+    tab_name = "relation"
+    column = "szse"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        window = (self.start_date, self.end_date)
+        if self.stocks:
+            yield scrapy.Request(
+                self.base_url + "/new/data/szse_stock.json",
+                callback=self.parse_stock_list,
+                cb_kwargs={"window": window},
+            )
+        else:
+            yield self.query(window, None, 1)
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.get("CNINFO_BASE_URL").rstrip("/")
+
+    @property
+    def static_url(self) -> str:
+        return self.settings.get("CNINFO_STATIC_URL").rstrip("/")
+
+    # --- stock -> orgId
+
+    def parse_stock_list(self, response: Response, window: Window) -> Iterator[scrapy.Request]:
+        """Resolve each requested code to its orgId from szse_stock.json; never guess one."""
+        payload = self.load_json(response, "stock list")
+        rows = payload.get("stockList") if isinstance(payload, dict) else payload
+        if not isinstance(rows, list):
+            raise CloseSpider(f"stock list {response.url} has no stockList: its format changed")
+        org_ids = {
+            row.get("code"): row.get("orgId")
+            for row in rows
+            if isinstance(row, dict) and row.get("code") and row.get("orgId")
+        }
+        unknown = [code for code in self.stocks if code not in org_ids]
+        if unknown:
+            raise CloseSpider(f"unknown stock code(s) on cninfo: {', '.join(unknown)}")
+        for code in self.stocks:
+            yield self.query(window, (code, org_ids[code]), 1)
+
+    # --- listing
+
+    def query(
+        self, window: Window, stock: tuple[str, str] | None, page: int, last_page: int = 1
+    ) -> scrapy.FormRequest:
+        start, end = window
+        form = {
+            "pageNum": str(page),
+            "pageSize": str(PAGE_SIZE),
+            "column": self.column,
+            "tabName": self.tab_name,
+            "plate": "",
+            "stock": ",".join(stock) if stock else "",
+            "searchkey": "",
+            "secid": "",
+            "category": "",
+            "trade": "",
+            "seDate": f"{start.isoformat()}~{end.isoformat()}",
+            "sortName": "",
+            "sortType": "",
+            "isHLtitle": "true",
+        }
+        return scrapy.FormRequest(
+            self.base_url + "/new/hisAnnouncement/query",
+            formdata=form,
+            headers={
+                "Accept": "application/json, text/javascript, */*; q=0.01",
+                "X-Requested-With": "XMLHttpRequest",
+                "Origin": self.base_url,
+                "Referer": self.base_url + "/new/commonUrl?url=disclosure/list/notice",
+            },
+            callback=self.parse_page,
+            cb_kwargs={"window": window, "stock": stock, "page": page, "last_page": last_page},
+        )
+
+    def parse_page(
+        self,
+        response: Response,
+        window: Window,
+        stock: tuple[str, str] | None,
+        page: int,
+        last_page: int,
+    ) -> Iterator[scrapy.Request | RecordItem]:
+        payload = self.load_json(response, "listing")
+        if not isinstance(payload, dict) or "announcements" not in payload:
+            self.listing_error(response, f"no 'announcements' in the reply: {str(payload)[:200]!r}")
+            return
+        rows = payload.get("announcements") or []  # null when the window is empty
+        if page == 1:
+            total = int(payload.get("totalAnnouncement") or payload.get("totalRecordNum") or 0)
+            if total > PAGE_SIZE * MAX_PAGES and window[0] < window[1]:
+                yield from self.split(window, stock)
+                return
+            if total > PAGE_SIZE * MAX_PAGES:
+                self.crawler.stats.inc_value("cninfo/uncovered_days")
+                self.logger.error(
+                    "%s has %d records%s but paging reaches only %d: the rest are not crawled",
+                    window[0],
+                    total,
+                    f" for {stock[0]}" if stock else "",
+                    PAGE_SIZE * MAX_PAGES,
+                )
+            last_page = min(math.ceil(total / PAGE_SIZE), MAX_PAGES)
+            for next_page in range(2, last_page + 1):
+                yield self.query(window, stock, next_page, last_page)
+        if payload.get("hasMore") and page >= last_page and page < MAX_PAGES:
+            yield self.query(window, stock, page + 1, page + 1)  # totals undercounted the rows
+        for row in rows:
+            item = self.item_from_row(row, stock)
+            if item is not None:
+                yield item
+
+    def split(self, window: Window, stock: tuple[str, str] | None) -> Iterator[scrapy.Request]:
+        start, end = window
+        middle = start + timedelta(days=(end - start).days // 2)
+        self.crawler.stats.inc_value("cninfo/windows_split")
+        yield self.query((start, middle), stock, 1)
+        yield self.query((middle + timedelta(days=1), end), stock, 1)
+
+    def item_from_row(self, row: Any, stock: tuple[str, str] | None) -> RecordItem | None:
+        stats = self.crawler.stats
+        if not isinstance(row, dict) or not all(
+            row.get(key) for key in ("announcementId", "secCode", "adjunctUrl", "announcementTime")
+        ):
+            stats.inc_value("cninfo/malformed_rows")
+            self.logger.warning("Skipping a listing row without id, code, file or time: %r", row)
+            return None
+        code = str(row["secCode"])
+        if stock and code != stock[0]:
+            # The site is known to ignore filters and answer with the whole market.
+            stats.inc_value("cninfo/foreign_rows")
+            self.logger.warning("Skipping %s: asked for %s only", row["announcementId"], stock[0])
+            return None
+        title = _HIGHLIGHT.sub("", row.get("announcementTitle") or "").strip()
+        if IR_RULES.search(title):
+            stats.inc_value("cninfo/ir_rules_skipped")
+            return None
+        source_id = str(row["announcementId"])
+        if not self.first_sighting(source_id):
+            return None
+        published = shanghai_time(row["announcementTime"])
+        org_id = row.get("orgId") or (stock[1] if stock else None)
+        column = str(row.get("pageColumn") or "")[:2]
+        extra = {"exchange": _EXCHANGE_BY_COLUMN[column]} if column in _EXCHANGE_BY_COLUMN else {}
+        return self.record_item(
+            source_id,
+            stock_code=code,
+            stock_name=row.get("secName"),
+            org_id=org_id,
+            title=title,
+            published_at=published.isoformat(),
+            file_url=f"{self.static_url}/{str(row['adjunctUrl']).lstrip('/')}",
+            file_type_declared=row.get("adjunctType"),
+            detail_url=(
+                f"{self.base_url}/new/disclosure/detail?stockCode={code}&announcementId={source_id}"
+                f"&orgId={org_id or ''}&announcementTime={published.date().isoformat()}"
+            ),
+            **extra,
+        )
+
+    # --- errors
+
+    def load_json(self, response: Response, what: str) -> Any:
+        try:
+            return json.loads(response.text)
+        except (ValueError, AttributeError):
+            self.listing_error(response, f"the {what} is not JSON: {response.body[:200]!r}")
+            return None
+
+    def listing_error(self, response: Response, problem: str) -> None:
+        """A listing reply we cannot use: say so loudly and go on with the rest of the crawl."""
+        self.crawler.stats.inc_value("cninfo/bad_listing_pages")
+        self.logger.error(
+            "Unusable reply from %s (HTTP %s): %s", response.url, response.status, problem
+        )

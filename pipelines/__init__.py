@@ -1,0 +1,1 @@
+"""Item pipelines (archive, parse) and the plain-library document parser they call."""

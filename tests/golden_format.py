@@ -1,0 +1,42 @@
+"""How golden files store a parse result: long texts as digests, everything else as is.
+
+Full texts of the real records stay in ../shared/corpus/; a golden keeps their sha256, length
+and first/last characters, which pins them exactly without copying the documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+LONG = 200
+
+
+def digest(text: str | None) -> Any:
+    """A long text as {sha256, length, start, end}; short texts and None unchanged."""
+    if text is None or len(text) <= LONG:
+        return text
+    return {
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "length": len(text),
+        "start": text[:40],
+        "end": text[-40:],
+    }
+
+
+def to_golden(result: dict[str, Any]) -> dict[str, Any]:
+    """The golden form of a parse result (parse block without the version)."""
+    out = {
+        k: v
+        for k, v in result.items()
+        if k not in ("parse", "content_text", "qa", "participants_text")
+    }
+    out["content_text"] = digest(result["content_text"])
+    out["participants_text"] = digest(result["participants_text"])
+    out["qa"] = [
+        {"question": digest(q["question"]), "answer": digest(q["answer"])} for q in result["qa"]
+    ]
+    parse = dict(result["parse"])
+    parse.pop("parser_version", None)
+    out["parse"] = parse
+    return out

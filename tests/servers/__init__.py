@@ -1,0 +1,1 @@
+"""Local servers the tests crawl and archive against: a SeaweedFS S3 server and site imitations."""

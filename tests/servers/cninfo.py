@@ -1,0 +1,235 @@
+"""An imitation of cninfo's endpoints over real HTTP, built on the real payload shapes in
+../shared/samples/ and the limits in sources.md §1: 30 rows a page whatever pageSize says, pages
+past 100 answered with page 1, ``announcements: null`` when empty, ``totalpages`` rounded down,
+a 403 without a browser User-Agent, and form bodies only."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+SAMPLES = SHARED / "samples"
+CORPUS_REAL = SHARED / "corpus" / "real"
+SHANGHAI = timezone(timedelta(hours=8))
+PAGE_CAP = 30
+PAGE_LIMIT = 100
+
+
+def shared_file(path: Path) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the tests need ../shared beside the checkout")
+    return path
+
+
+def row_template() -> dict[str, Any]:
+    """The first row of the real 调研-tab page, to copy every field the site sends."""
+    page = json.loads(shared_file(SAMPLES / "cninfo_research_page.json").read_text("utf-8"))
+    return page["announcements"][0]
+
+
+def real_pdfs() -> list[Path]:
+    pdfs = sorted(shared_file(CORPUS_REAL).glob("*.pdf"))
+    if not pdfs:
+        raise FileNotFoundError(f"no PDFs in {CORPUS_REAL}")
+    return pdfs
+
+
+@dataclass
+class Announcement:
+    """One listed record and the bytes its file URL serves."""
+
+    announcement_id: str
+    code: str
+    name: str
+    org_id: str
+    published: datetime
+    title: str
+    body: bytes | None  # None: the file URL answers 404
+    adjunct_type: str = "PDF"
+    extension: str = "PDF"
+    page_column: str = "SZZB"
+
+    @property
+    def adjunct_url(self) -> str:
+        return (
+            f"finalpage/{self.published.date().isoformat()}/{self.announcement_id}.{self.extension}"
+        )
+
+    def row(self) -> dict[str, Any]:
+        row = copy.deepcopy(row_template())
+        row.update(
+            secCode=self.code,
+            secName=self.name,
+            tileSecName=self.name,
+            orgId=self.org_id,
+            announcementId=self.announcement_id,
+            announcementTitle=self.title,
+            shortTitle=self.title,
+            announcementTime=int(self.published.timestamp() * 1000),
+            adjunctUrl=self.adjunct_url,
+            adjunctSize=len(self.body or b"") // 1024,
+            adjunctType=self.adjunct_type,
+            pageColumn=self.page_column,
+        )
+        return row
+
+
+@dataclass
+class CninfoSite:
+    """The site's state: what is listed, and a log of every request received."""
+
+    announcements: list[Announcement] = field(default_factory=list)
+    extra_stocks: list[dict[str, str]] = field(default_factory=list)
+    broken_listing: str | None = None  # served instead of JSON for the next listing call
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def listing(self, form: dict[str, str]) -> dict[str, Any]:
+        rows = [a for a in self.announcements if self._matches(a, form)]
+        rows.sort(key=lambda a: a.published, reverse=True)
+        page = int(form.get("pageNum") or 1)
+        if page > PAGE_LIMIT:
+            page = 1  # the real site silently answers page 1
+        chunk = rows[(page - 1) * PAGE_CAP : page * PAGE_CAP]
+        return {
+            "totalAnnouncement": len(rows),
+            "totalRecordNum": len(rows),
+            "announcements": [a.row() for a in chunk] or None,
+            "classifiedAnnouncements": None,
+            "totalSecurities": 0,
+            "categoryList": [],
+            "hasMore": page * PAGE_CAP < len(rows),
+            "totalpages": len(rows) // PAGE_CAP,
+        }
+
+    @staticmethod
+    def _matches(a: Announcement, form: dict[str, str]) -> bool:
+        if form.get("tabName") != "relation":
+            return False
+        start, _, end = form.get("seDate", "").partition("~")
+        try:
+            first, last = date.fromisoformat(start), date.fromisoformat(end)
+        except ValueError:
+            return False  # a bad seDate gives no rows on the real site
+        if not first <= a.published.date() <= last:
+            return False
+        stock = form.get("stock", "")
+        return not stock or stock == f"{a.code},{a.org_id}"
+
+    def stock_list(self) -> dict[str, Any]:
+        template = json.loads(
+            shared_file(SAMPLES / "cninfo_szse_stock_json_FIXTURE.json").read_text("utf-8")
+        )
+        rows = {row["code"]: row for row in template}
+        for a in self.announcements:
+            rows[a.code] = {
+                "orgId": a.org_id,
+                "category": "A股",
+                "code": a.code,
+                "pinyin": "",
+                "zwjc": a.name,
+            }
+        for row in self.extra_stocks:
+            rows[row["code"]] = row
+        return {"stockList": list(rows.values())}
+
+    def files(self) -> dict[str, bytes | None]:
+        return {"/" + a.adjunct_url: a.body for a in self.announcements}
+
+    def count(self, method: str, path_prefix: str) -> int:
+        with self.lock:
+            return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path_prefix))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    site: CninfoSite
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _log(self, form: dict[str, str]) -> None:
+        with self.site.lock:
+            self.site.requests.append((self.command, urlparse(self.path).path, form))
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _browser(self) -> bool:
+        if "Mozilla" in self.headers.get("User-Agent", ""):
+            return True
+        self._send(403, b"<html><title>403 Forbidden</title></html>", "text/html")
+        return False
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {
+            k: v[0]
+            for k, v in parse_qs(self.rfile.read(length).decode(), keep_blank_values=True).items()
+        }
+        self._log(form)
+        if not self._browser():
+            return
+        if urlparse(self.path).path != "/new/hisAnnouncement/query":
+            self._send(404, b"not found", "text/plain")
+            return
+        broken, self.site.broken_listing = self.site.broken_listing, None
+        if broken is not None:
+            self._send(200, broken.encode(), "text/html; charset=utf-8")
+            return
+        body = json.dumps(self.site.listing(form), ensure_ascii=False).encode()
+        self._send(200, body, "application/json;charset=UTF-8")
+
+    def do_GET(self) -> None:
+        path = urlparse(self.path).path
+        self._log({})
+        if not self._browser():
+            return
+        if path == "/new/data/szse_stock.json":
+            self._send(
+                200,
+                json.dumps(self.site.stock_list(), ensure_ascii=False).encode(),
+                "application/json",
+            )
+            return
+        body = self.site.files().get(path)
+        if body is None:
+            self._send(404, b"<html><title>404</title></html>", "text/html")
+            return
+        self._send(200, body, "application/octet-stream")
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 drops connections under load: TCP then waits seconds
+    daemon_threads = True
+
+
+class CninfoServer:
+    """Serve a CninfoSite on 127.0.0.1 in a thread; ``url`` is both base and static URL."""
+
+    def __init__(self, site: CninfoSite):
+        handler = type("Handler", (_Handler,), {"site": site})
+        self.site = site
+        self.httpd = _Server(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> CninfoServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)

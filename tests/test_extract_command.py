@@ -1,0 +1,51 @@
+"""``scrapy extract``: JSON Lines on stdout, non-zero exit only for unreadable paths."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FILES = REPO / "tests" / "files"
+
+
+def _scrapy(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "extract", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_extract_prints_one_json_line_per_file() -> None:
+    paths = [str(FILES / "sph_601607.pdf"), str(FILES / "tbea_600089.docx")]
+    proc = _scrapy(*paths)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().split("\n")
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["file"] == paths[0] and second["file"] == paths[1]
+    assert first["stock_code"] == "601607" and first["activity_types"] == ["分析师会议", "路演活动"]
+    assert second["stock_name"] == "特变电工" and second["parse"]["format"] == "docx"
+    assert "上海医药" in lines[0]  # ensure_ascii=False
+
+
+def test_extract_missing_path_fails_after_printing_the_others() -> None:
+    missing = str(FILES / "does-not-exist.pdf")
+    proc = _scrapy(missing, str(FILES / "sph_601607.pdf"))
+    assert proc.returncode != 0
+    lines = proc.stdout.strip().split("\n")
+    assert len(lines) == 1 and json.loads(lines[0])["stock_code"] == "601607"
+    assert "does-not-exist.pdf" in proc.stderr
+
+
+def test_extract_unparseable_file_is_not_an_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 broken")
+    proc = _scrapy(str(bad))
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["parse"]["status"] == "failed"
