@@ -108,3 +108,13 @@ def run_crawl(
     return subprocess.run(
         command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+@pytest.fixture(scope="session")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template-variant test documents, built once per session from ../shared texts."""
+    from tests.docgen.build_documents import build_all
+
+    out = tmp_path_factory.mktemp("documents")
+    build_all(out)
+    return out

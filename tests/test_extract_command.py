@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FILES = REPO / "tests" / "files"
 
 
 def _scrapy(*args: str) -> subprocess.CompletedProcess:
@@ -21,8 +20,8 @@ def _scrapy(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_extract_prints_one_json_line_per_file() -> None:
-    paths = [str(FILES / "sph_601607.pdf"), str(FILES / "tbea_600089.docx")]
+def test_extract_prints_one_json_line_per_file(documents: Path) -> None:
+    paths = [str(documents / "sph_601607.pdf"), str(documents / "tbea_600089.docx")]
     proc = _scrapy(*paths)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().split("\n")
@@ -34,9 +33,9 @@ def test_extract_prints_one_json_line_per_file() -> None:
     assert "上海医药" in lines[0]  # ensure_ascii=False
 
 
-def test_extract_missing_path_fails_after_printing_the_others() -> None:
-    missing = str(FILES / "does-not-exist.pdf")
-    proc = _scrapy(missing, str(FILES / "sph_601607.pdf"))
+def test_extract_missing_path_fails_after_printing_the_others(documents: Path) -> None:
+    missing = str(documents / "does-not-exist.pdf")
+    proc = _scrapy(missing, str(documents / "sph_601607.pdf"))
     assert proc.returncode != 0
     lines = proc.stdout.strip().split("\n")
     assert len(lines) == 1 and json.loads(lines[0])["stock_code"] == "601607"

@@ -1,8 +1,9 @@
 """Golden tests: every field of every real record and every template-variant test document.
 
 Real records are read from ../shared/corpus/real/ (beside the checkout); the template variants
-from tests/files/ (built by tests/docgen/build_documents.py). Expected values in tests/golden/
-were checked by hand against the documents (long texts pinned by digest, see golden_format).
+are built per session by tests/docgen/build_documents.py (the `documents` fixture). Expected
+values in tests/golden/ were checked by hand against the documents (long texts pinned by
+digest, see golden_format).
 
 Known wrong in the real goldens (pinned so a fix shows up as a golden change, not a surprise):
 institution and names printed with no space between them and no institution word to cut at
@@ -26,7 +27,6 @@ from tests.golden_format import to_golden
 TESTS = Path(__file__).resolve().parent
 SHARED = TESTS.parents[1] / "shared"
 REAL = SHARED / "corpus" / "real"
-FILES = TESTS / "files"
 GOLDEN = TESTS / "golden"
 
 
@@ -42,9 +42,11 @@ def _golden_name(path: Path) -> str:
 
 
 REAL_NAMES = sorted(p.name for p in REAL.glob("*.pdf")) if REAL.is_dir() else []
-FILE_NAMES = sorted(p.name for p in FILES.glob("*.pdf")) + sorted(
-    p.name for p in FILES.glob("*.docx")
+# Template variants: every golden file that is not of a real record names a built document.
+FILE_NAMES = sorted(
+    p.name.removesuffix(".json") for p in GOLDEN.glob("*.json") if not p.name.startswith("real_")
 )
+DOCX_STEMS = sorted(name.removesuffix(".docx") for name in FILE_NAMES if name.endswith(".docx"))
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +81,8 @@ def test_real_record(name: str, parsed) -> None:
 
 
 @pytest.mark.parametrize("name", FILE_NAMES)
-def test_template_variant(name: str, parsed) -> None:
-    path = FILES / name
+def test_template_variant(name: str, parsed, documents) -> None:
+    path = documents / name
     expected = json.loads((GOLDEN / (name + ".json")).read_text(encoding="utf-8"))
     got = to_golden(parsed(path))
     for key in expected:
@@ -97,10 +99,10 @@ def _same(text: str | None) -> str | None:
 _PDF_DIFFERS = {"kunlun_300418": {"activity_types"}}
 
 
-@pytest.mark.parametrize("stem", sorted(p.stem for p in FILES.glob("*.docx")))
-def test_docx_and_pdf_of_same_content_agree(stem: str, parsed) -> None:
-    docx = parsed(FILES / f"{stem}.docx")
-    pdf = parsed(FILES / f"{stem}.pdf")
+@pytest.mark.parametrize("stem", DOCX_STEMS)
+def test_docx_and_pdf_of_same_content_agree(stem: str, parsed, documents) -> None:
+    docx = parsed(documents / f"{stem}.docx")
+    pdf = parsed(documents / f"{stem}.pdf")
     assert docx["parse"]["format"] == "docx" and pdf["parse"]["format"] == "pdf"
     for key in docx:
         if key == "parse" or key in _PDF_DIFFERS.get(stem, ()):
@@ -117,8 +119,8 @@ def test_docx_and_pdf_of_same_content_agree(stem: str, parsed) -> None:
             assert docx[key] == pdf[key], key
 
 
-def test_prepared_remarks_are_not_questions(parsed) -> None:
-    result = parsed(FILES / "innolight_300308.docx")
+def test_prepared_remarks_are_not_questions(parsed, documents) -> None:
+    result = parsed(documents / "innolight_300308.docx")
     assert result["content_text"].startswith("一、公司高管对")
     assert result["qa"][0]["question"].startswith("公司的毛利率和净利率持续向好")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -11,9 +10,6 @@ import pytest
 
 from pipelines.parser import PARSER_VERSION, parse_document
 from pipelines.parser.result import FIELDS
-
-FILES = Path(__file__).resolve().parent / "files"
-SAMPLE = FILES / "sph_601607.pdf"
 
 
 def _check_shape(result: dict) -> None:
@@ -46,22 +42,22 @@ def test_corrupt_pdf() -> None:
     assert result["parse"]["format"] == "pdf"
 
 
-def test_truncated_pdf() -> None:
-    data = SAMPLE.read_bytes()
+def test_truncated_pdf(documents: Path) -> None:
+    data = (documents / "sph_601607.pdf").read_bytes()
     result = parse_document(data[: len(data) // 3])
     _check_shape(result)
     assert result["parse"]["status"] in ("failed", "partial")
     assert result["parse"]["warnings"]
 
 
-def test_encrypted_pdf() -> None:
-    result = parse_document((FILES / "encrypted.pdf").read_bytes())
+def test_encrypted_pdf(documents: Path) -> None:
+    result = parse_document((documents / "encrypted.pdf").read_bytes())
     _failed(result)
     assert "encrypted" in result["parse"]["warnings"][0]
 
 
-def test_pdf_without_text_layer() -> None:
-    result = parse_document((FILES / "scanned_image_only.pdf").read_bytes())
+def test_pdf_without_text_layer(documents: Path) -> None:
+    result = parse_document((documents / "scanned_image_only.pdf").read_bytes())
     _failed(result, "unsupported")
     assert "OCR" in result["parse"]["warnings"][0]
     assert result["parse"]["pages"] is None or result["parse"]["pages"] >= 1
@@ -105,11 +101,8 @@ def test_broken_docx() -> None:
     _failed(parse_document(buf.getvalue()))
 
 
-@pytest.mark.skipif(
-    not (shutil.which("soffice") or shutil.which("libreoffice")), reason="needs LibreOffice"
-)
-def test_legacy_doc_converted() -> None:
-    result = parse_document((FILES / "castech_002222.doc").read_bytes())
+def test_legacy_doc_converted(documents: Path) -> None:
+    result = parse_document((documents / "castech_002222.doc").read_bytes())
     assert result["parse"]["format"] == "doc"
     assert result["parse"]["status"] == "ok"
     assert result["stock_code"] == "002222" and result["company_name"] == "福建福晶科技股份有限公司"
@@ -118,10 +111,10 @@ def test_legacy_doc_converted() -> None:
     assert len(result["qa"]) == 3
 
 
-def test_legacy_doc_without_libreoffice(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_legacy_doc_without_libreoffice(monkeypatch: pytest.MonkeyPatch, documents: Path) -> None:
     from pipelines.parser import doc
 
     monkeypatch.setattr(doc, "soffice", lambda: None)
-    result = parse_document((FILES / "castech_002222.doc").read_bytes())
+    result = parse_document((documents / "castech_002222.doc").read_bytes())
     _failed(result, "unsupported")
     assert "LibreOffice" in result["parse"]["warnings"][0]

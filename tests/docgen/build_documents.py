@@ -1,9 +1,10 @@
-"""Build the template-variant test documents in tests/files/ from ../shared/corpus/texts/.
+"""Build the template-variant test documents from ../shared/corpus/texts/.
 
 python-docx writes the bordered two-column record table, LibreOffice converts it to a
 Word-like PDF. Content is taken from the real record texts (abridged to a few Q&A), laid out
-the way each template does it. Run when the templates change, then commit tests/files/*:
-``.venv/bin/python tests/docgen/build_documents.py`` (needs ``soffice`` and fonts-noto-cjk).
+the way each template does it. The tests build them once per session into a temporary folder
+(the documents carry shared/ text, so they are not committed); to look at them:
+``.venv/bin/python tests/docgen/build_documents.py OUT_DIR`` (needs ``soffice``, fonts-noto-cjk).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,7 +24,8 @@ from docx.shared import Cm, Pt
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = REPO.parent / "shared" / "corpus" / "texts"
-OUT = REPO / "tests" / "files"
+# Built beside the template variants' DOCX and PDF files.
+EXTRA_DOCUMENTS = ("castech_002222.doc", "encrypted.pdf", "scanned_image_only.pdf")
 
 
 def _text(name: str) -> list[str]:
@@ -386,33 +389,39 @@ def specs() -> dict[str, dict]:
     return out
 
 
-def to_pdf(docx: Path, outdir: Path) -> None:
+def soffice() -> str:
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if not binary:
-        raise SystemExit(
-            "soffice not found: apt-get install libreoffice-writer-nogui fonts-noto-cjk"
+        raise RuntimeError(
+            "LibreOffice (soffice) is needed to build the test documents: "
+            "apt-get install libreoffice-writer-nogui fonts-noto-cjk (as .ci/run does)"
         )
+    return binary
+
+
+def to_pdf(docxs: list[Path], outdir: Path) -> None:
+    """Convert DOCX files to PDF with one LibreOffice start."""
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
-                binary,
+                soffice(),
                 f"-env:UserInstallation=file://{profile}",
                 "--headless",
                 "--convert-to",
                 "pdf",
                 "--outdir",
                 str(outdir),
-                str(docx),
+                *map(str, docxs),
             ],
             check=True,
             capture_output=True,
-            timeout=120,
+            timeout=300,
         )
 
 
 def to_doc(docx: Path, outdir: Path) -> None:
     """Legacy .doc via ODT (a direct DOCX -> DOC export drops python-docx tables)."""
-    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    binary = soffice()
     with tempfile.TemporaryDirectory() as tmp:
         for target, src in (("odt", docx), ("doc", Path(tmp) / (docx.stem + ".odt"))):
             subprocess.run(
@@ -435,7 +444,7 @@ def to_doc(docx: Path, outdir: Path) -> None:
 
 def encrypted_pdf(docx: Path, out: Path) -> None:
     """A password-protected PDF (user password ``secret``) exported by LibreOffice."""
-    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    binary = soffice()
     options = (
         'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
         '"DocumentOpenPassword":{"type":"string","value":"secret"}}'
@@ -471,18 +480,20 @@ def image_only_pdf(out: Path) -> None:
     image.save(out, "PDF", resolution=72)
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def build_all(out: Path) -> list[Path]:
+    """Build every test document into ``out``; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    docxs = []
     for name, spec in specs().items():
-        path = OUT / f"{name}.docx"
-        build(spec, path)
-        to_pdf(path, OUT)
-        print("built", path.name, f"{name}.pdf")
-    to_doc(OUT / "castech_002222.docx", OUT)
-    encrypted_pdf(OUT / "sph_601607.docx", OUT / "encrypted.pdf")
-    image_only_pdf(OUT / "scanned_image_only.pdf")
-    print("built castech_002222.doc encrypted.pdf scanned_image_only.pdf")
+        docxs.append(out / f"{name}.docx")
+        build(spec, docxs[-1])
+    to_pdf(docxs, out)
+    to_doc(out / "castech_002222.docx", out)
+    encrypted_pdf(out / "sph_601607.docx", out / "encrypted.pdf")
+    image_only_pdf(out / "scanned_image_only.pdf")
+    return sorted(out.iterdir())
 
 
 if __name__ == "__main__":
-    main()
+    for path in build_all(Path(sys.argv[1])):
+        print("built", path)
