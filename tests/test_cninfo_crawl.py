@@ -72,7 +72,7 @@ def test_crawl_archives_originals_records_and_run_feed_to_s3(cninfo, seaweed, bu
         f"records/cninfo/{a.announcement_id}.json" for a in wanted
     )
 
-    runs = archive.keys("runs/")
+    runs = [key for key in archive.keys("runs/") if key.endswith(".jsonl")]
     assert len(runs) == 1 and re.fullmatch(
         r"runs/cninfo/\d{4}-\d\d-\d\dT[\d-]+\+00-00\.jsonl", runs[0]
     )
@@ -330,3 +330,35 @@ def test_default_window_is_yesterday_to_today_in_shanghai(cninfo, tmp_path):
     assert LocalArchive(tmp_path).keys("records/") == [
         f"records/cninfo/{today.announcement_id}.json"
     ]
+
+
+def test_5xx_and_429_are_retried_after_a_pause(cninfo, tmp_path):
+    site = cninfo.site
+    site.announcements = make_announcements(1)
+    site.listing_statuses = [503, 429]  # both answers carry Retry-After: 1
+
+    result = run_crawl(cninfo, *WINDOW, archive=str(tmp_path), settings={"RETRY_BACKOFF_BASE": "5"})
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(site.listing_times) == 3
+    first, second, third = site.listing_times
+    assert 0.9 <= second - first < 4 and 0.9 <= third - second < 4  # Retry-After, not the 5 s base
+    assert LocalArchive(tmp_path).record(site.announcements[0].announcement_id)["file"]
+
+
+def test_timeouts_are_retried_with_exponential_backoff(cninfo, tmp_path):
+    site = cninfo.site
+    site.announcements = make_announcements(1)
+    site.listing_statuses = [0, 504]  # a stalled reply, then a gateway timeout (no Retry-After)
+
+    result = run_crawl(
+        cninfo,
+        *WINDOW,
+        archive=str(tmp_path),
+        settings={"RETRY_BACKOFF_BASE": "0.5", "DOWNLOAD_TIMEOUT": "1"},
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    first, second, third = site.listing_times
+    assert second - first >= 1 + 0.5  # the timeout, then the first pause
+    assert third - second >= 1.0  # the second pause is twice the first

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +57,7 @@ class Announcement:
     adjunct_type: str = "PDF"
     extension: str = "PDF"
     page_column: str = "SZZB"
+    tab: str = "relation"  # tabName it is listed under; "fulltext" for SSE/BSE announcements
 
     @property
     def adjunct_url(self) -> str:
@@ -89,6 +91,9 @@ class CninfoSite:
     announcements: list[Announcement] = field(default_factory=list)
     extra_stocks: list[dict[str, str]] = field(default_factory=list)
     broken_listing: str | None = None  # served instead of JSON for the next listing call
+    # Answers for the next listing calls: an HTTP error status, or 0 to stall for 3 s (a timeout).
+    listing_statuses: list[int] = field(default_factory=list)
+    listing_times: list[float] = field(default_factory=list)  # when each listing call arrived
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -112,7 +117,7 @@ class CninfoSite:
 
     @staticmethod
     def _matches(a: Announcement, form: dict[str, str]) -> bool:
-        if form.get("tabName") != "relation":
+        if form.get("tabName") != a.tab or form.get("searchkey", "") not in a.title:
             return False
         start, _, end = form.get("seDate", "").partition("~")
         try:
@@ -183,6 +188,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if urlparse(self.path).path != "/new/hisAnnouncement/query":
             self._send(404, b"not found", "text/plain")
+            return
+        self.site.listing_times.append(time.monotonic())
+        if self.site.listing_statuses:
+            status = self.site.listing_statuses.pop(0)
+            if status == 0:
+                time.sleep(3)
+                return
+            self.send_response(status)
+            if status in (429, 503):
+                self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         broken, self.site.broken_listing = self.site.broken_listing, None
         if broken is not None:
