@@ -25,9 +25,11 @@ class RecordItem(scrapy.Item):
     file = scrapy.Field()  # {key, sha256, size, content_type}
     error = scrapy.Field()  # what went wrong fetching or archiving the original, else absent
     archived_at = scrapy.Field()
-    original_bytes = (
-        scrapy.Field()
-    )  # the original in memory between archive and parse; never stored
+    duplicate_of = scrapy.Field()  # {source, source_id} that archived the same bytes first
+    originals = scrapy.Field()  # [{name, key, sha256, size, content_type}] of held originals
+    held_originals = scrapy.Field()  # {name: (bytes, content_type)} a spider fetched; never stored
+    # the original in memory between archive and parse; never stored
+    original_bytes = scrapy.Field()
 
     # parsed from the original by pipelines.parser (field names fixed: exports rely on them)
     company_name = scrapy.Field()

@@ -11,6 +11,13 @@ COMMANDS_MODULE = "crawler.commands"
 # --- Sources -------------------------------------------------------------------------------------
 CNINFO_BASE_URL = os.environ.get("CNINFO_BASE_URL", "http://www.cninfo.com.cn")
 CNINFO_STATIC_URL = os.environ.get("CNINFO_STATIC_URL", "http://static.cninfo.com.cn")
+SSEINFO_BASE_URL = os.environ.get("SSEINFO_BASE_URL", "https://sns.sseinfo.com")  # 上证e互动
+BSE_BASE_URL = os.environ.get("BSE_BASE_URL", "https://www.bse.cn")  # listing and file host
+P5W_RS_URL = os.environ.get("P5W_RS_URL", "http://rs.p5w.net")  # roadshow events and their Q&A
+P5W_IR_URL = os.environ.get("P5W_IR_URL", "https://ir.p5w.net")  # stock code -> company name
+# roadshowType codes of the p5w events crawled: 业绩说明会, 投资者说明会, 集体接待日, 资产重组说明会
+P5W_ROADSHOW_TYPES = os.environ.get("P5W_ROADSHOW_TYPES", "5,12,3,14").split(",")
+CRAWL_ALL_SPIDERS = ["cninfo", "sse", "bse", "p5w"]  # `scrapy crawlall`, in this order
 # cninfo answers 403 without a desktop browser User-Agent.
 USER_AGENT = os.environ.get(
     "CRAWLER_USER_AGENT",
@@ -32,11 +39,25 @@ FILES_EXPIRES = 365 * 100  # an archive keeps originals; never re-download becau
 ADDONS = {"crawler.archive_addon.ArchiveAddon": 0}
 
 ITEM_PIPELINES = {
+    "pipelines.index.IndexPipeline": 50,  # skip what the archive index says is already archived
     "pipelines.archive.ArchivePipeline": 100,  # original bytes first, so nothing is lost
     "pipelines.parse.ParsePipeline": 500,
     "pipelines.records.RecordPipeline": 900,
 }
 PARSE_WORKERS = int(os.environ.get("PARSE_WORKERS", "2"))  # parser processes beside the crawl
+INDEX_SAVE_SECONDS = 60.0  # also saved when a backfill window finishes and at the end
+
+# --- Scheduled runs, backfills, monitoring -------------------------------------------------------
+SCHEDULE_OVERLAP_DAYS = 3  # a run without dates starts this many days before the watermark
+BACKFILL_WINDOW_DAYS = 30  # a longer range is walked in windows of this many days, resumably
+PROGRESS_INTERVAL = 60.0  # seconds between backfill progress lines
+MONITOR_EMPTY_DAYS = 3  # warn when a source's newest record is this many days old
+SPIDER_MIDDLEWARES = {"crawler.backfill.WindowMiddleware": 800}
+EXTENSIONS = {
+    "crawler.extensions.Watermark": 500,
+    "crawler.extensions.RunSummary": 510,
+    "crawler.extensions.BackfillProgress": 520,
+}
 
 # --- Politeness ----------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = False  # the listing endpoints are XHR APIs that robots.txt does not describe

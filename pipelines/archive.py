@@ -2,6 +2,11 @@
 
 A FilesPipeline subclass: Scrapy does the downloading and the upload to the local folder or S3;
 this class decides what counts as a real original, names it, and records what went wrong.
+Originals a spider already holds (``held_originals``: p5w JSON and pages) are written as they are.
+
+Each archived original (the first of held ones) also leaves ``digests/<sha256>.json`` naming its
+record; a record whose bytes another record archived first (usually on another source) gets
+``duplicate_of`` naming that one.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from typing import Any, ClassVar
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
@@ -24,11 +28,14 @@ from scrapy.utils.defer import ensure_awaitable
 from twisted.python.failure import Failure
 
 from pipelines.filetypes import CONTENT_TYPES, EXTENSIONS, BadOriginal, check_original
-from pipelines.keys import original_key, record_key
+from pipelines.keys import digest_key, held_original_key, original_key
 from pipelines.storage import STORE_SCHEMES, ArchiveError, open_archive
 
 logger = logging.getLogger(__name__)
 REJECTED = "rejected"  # FileInfo status of a body that was not the document
+# One digest check at a time in the process (`scrapy crawlall` runs every spider in one loop), so
+# two sources archiving the same bytes at once cannot both claim them.
+_DIGESTS = asyncio.Lock()
 
 
 class ArchiveWriteError(FileException):
@@ -49,22 +56,58 @@ class ArchivePipeline(FilesPipeline):
         return super().from_crawler(crawler)
 
     async def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        if await asyncio.to_thread(self._archived_without_error, adapter):
-            self.crawler.stats.inc_value("archive/already_archived")
-            raise DropItem(
-                f"already archived: {adapter['source']}/{adapter['source_id']}", log_level="DEBUG"
-            )
+        if ItemAdapter(item).get("held_originals") is not None:
+            return await self.archive_held(item)
         return await super().process_item(item)
 
-    def _archived_without_error(self, adapter: ItemAdapter) -> bool:
-        raw = self.store.read(record_key(adapter["source"], adapter["source_id"]))
-        if raw is None:
-            return False
+    async def archive_held(self, item: Any) -> Any:
+        """Write the originals the spider fetched itself; the first one is the record's file."""
+        adapter = ItemAdapter(item)
+        source, source_id = adapter["source"], str(adapter["source_id"])
+        entries = []
         try:
-            return not json.loads(raw).get("error")
-        except ValueError:
-            return False  # a damaged record is rewritten
+            for name, (body, content_type) in adapter.pop("held_originals").items():
+                key = held_original_key(source, source_id, name)
+                await asyncio.to_thread(self.store.write, key, body, content_type)
+                entries.append(
+                    {
+                        "name": name,
+                        "key": key,
+                        "sha256": hashlib.sha256(body).hexdigest(),
+                        "size": len(body),
+                        "content_type": content_type,
+                    }
+                )
+        except Exception as exc:  # any backend failure: boto, network, disk
+            self.crawler.stats.inc_value("archive/upload_failed")
+            logger.error("Could not archive the originals of %s/%s: %s", source, source_id, exc)
+            adapter["error"] = f"could not write {key}: {exc}"
+            return item
+        self.crawler.stats.inc_value("archive/originals_archived")
+        adapter["originals"] = entries
+        adapter["file"] = {k: v for k, v in entries[0].items() if k != "name"} if entries else None
+        if entries:
+            await self.note_digest(adapter, entries[0]["sha256"])
+        return item
+
+    async def note_digest(self, adapter: ItemAdapter, sha256: str) -> None:
+        """Claim ``sha256`` for this record, or mark the record a duplicate of the one that did."""
+        me = {"source": adapter["source"], "source_id": str(adapter["source_id"])}
+        key = digest_key(sha256)
+        try:
+            async with _DIGESTS:
+                raw = await asyncio.to_thread(self.store.read, key)
+                first = json.loads(raw) if raw else None
+                if not isinstance(first, dict) or "source" not in first:
+                    data = json.dumps(me).encode()
+                    await asyncio.to_thread(self.store.write, key, data, "application/json")
+                    return
+        except Exception as exc:  # the original is archived; only the duplicate flag is unsure
+            logger.error("Could not check or write %s: %s", key, exc)
+            return
+        if (first["source"], str(first.get("source_id"))) != (me["source"], me["source_id"]):
+            self.crawler.stats.inc_value("archive/duplicates")
+            adapter["duplicate_of"] = {"source": first["source"], "source_id": first["source_id"]}
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
         url = ItemAdapter(item).get("file_url")
@@ -137,6 +180,7 @@ class ArchivePipeline(FilesPipeline):
             "content_type": content_type,
         }
         adapter["original_bytes"] = body
+        await self.note_digest(adapter, sha256)
         return sha256
 
     def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: Any) -> Any:
@@ -149,6 +193,6 @@ class ArchivePipeline(FilesPipeline):
                 error = value.value if isinstance(value, Failure) else value
                 adapter["error"] = str(error) or type(error).__name__
             self.crawler.stats.inc_value("archive/originals_failed")
-        if not adapter.get("file_url"):
+        if not adapter.get("file_url") and not adapter.get("error"):  # keep a spider's reason
             adapter["error"] = "the listing gave no file URL"
         return item

@@ -52,6 +52,12 @@ def merge_parsed(item: Any, parsed: dict[str, Any]) -> None:
         adapter[name] = value
 
 
+def parse_pool(workers: int) -> ProcessPoolExecutor:
+    """The parser's worker processes (for the crawl and for ``scrapy reparse``)."""
+    # spawn, not fork: forking a process that runs a reactor and threads is unsafe
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 class ParsePipeline:
     def __init__(self, crawler: Crawler, workers: int):
         self.crawler = crawler
@@ -63,8 +69,7 @@ class ParsePipeline:
         return cls(crawler, max(1, crawler.settings.getint("PARSE_WORKERS", 2)))
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn, not fork: forking a process that runs a reactor and threads is unsafe
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return parse_pool(self.workers)
 
     def open_spider(self) -> None:
         self.pool = self._new_pool()

@@ -49,6 +49,6 @@ class LocalArchive:
 def feed_lines(archive: S3Archive | LocalArchive) -> list[dict[str, Any]]:
     """Every item line of every run feed in the archive."""
     lines = []
-    for key in archive.keys("runs/"):
+    for key in (k for k in archive.keys("runs/") if k.endswith(".jsonl")):
         lines += [json.loads(line) for line in archive.read(key).decode().splitlines() if line]
     return lines

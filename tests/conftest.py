@@ -89,11 +89,13 @@ def run_crawl(
     settings: dict[str, str] | None = None,
     cwd: Path = ROOT,
     timeout: float = 300,
+    command: str = "crawl",
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``scrapy crawl`` in its own process, as a user would, against the imitation."""
-    command = [sys.executable, "-m", "scrapy", "crawl", *args]
+    """Run ``scrapy crawl`` (or ``command``) in its own process, as a user would, against the
+    cninfo imitation; ``env`` points the other sources' URLs at their imitations."""
+    command_line = [sys.executable, "-m", "scrapy", command, *args]
     for key, value in {**FAST, **(settings or {})}.items():
-        command += ["-s", f"{key}={value}"]
+        command_line += ["-s", f"{key}={value}"]
     full_env = {
         **os.environ,
         "CNINFO_BASE_URL": server.url,
@@ -106,7 +108,13 @@ def run_crawl(
     if not archive:
         del full_env["ARCHIVE_URI"]
     return subprocess.run(
-        command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False
+        command_line,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -362,3 +362,19 @@ def test_timeouts_are_retried_with_exponential_backoff(cninfo, tmp_path):
     first, second, third = site.listing_times
     assert second - first >= 1 + 0.5  # the timeout, then the first pause
     assert third - second >= 1.0  # the second pause is twice the first
+
+
+def test_a_record_timed_the_evening_before_its_publication_day_is_kept(cninfo, tmp_path):
+    # As in the real 调研-tab page: announcementTime 23:50, listed under the next day.
+    late = make_announcements(1, day="2024-05-08")[0]
+    late.published = late.published.replace(hour=23, minute=50)
+    late.listed_on = late.published.date() + timedelta(days=1)
+    cninfo.site.announcements = [late]
+
+    result = run_crawl(
+        cninfo, "cninfo", "-a", "start=2024-05-09", "-a", "end=2024-05-09", archive=str(tmp_path)
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = LocalArchive(tmp_path).record(late.announcement_id)
+    assert record["published_at"] == "2024-05-08T23:50:00+08:00"

@@ -15,6 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
+from crawler.extensions import run_problem
 from crawler.spiders.base import ArgumentError
 from pipelines.storage import ArchiveError
 
@@ -25,21 +26,19 @@ logger = logging.getLogger(__name__)
 def run_failed(crawler: Crawler) -> str | None:
     """Why the finished run counts as failed, or None when it succeeded."""
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    reason = stats.get("finish_reason")
-    if reason != "finished":
-        return f"the spider closed early ({reason})"
-    errors = stats.get("log_count/ERROR", 0) + stats.get("log_count/CRITICAL", 0)
-    if errors:
-        return f"{errors} error(s) were logged"
-    return None
+    return run_problem(stats.get("finish_reason"), stats)
 
 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
+        self.run_spiders([args[0]], opts.spargs)
+
+    def run_spiders(self, names: list[str], spargs: dict[str, str]) -> None:
+        """Run the spiders together in this process; set the exit status from all of them."""
         assert self.crawler_process
-        crawler = self._create_crawler(args[0])
+        crawlers = {name: self._create_crawler(name) for name in names}
         problems: list[str] = []
 
         def note_start_error(task: asyncio.Task[None]) -> None:
@@ -52,14 +51,19 @@ class Command(ScrapyCrawl):
                 logger.error("The crawl failed", exc_info=error)
 
         # With the asyncio reactor (settings.TWISTED_REACTOR) crawl() returns an asyncio task.
-        self.crawler_process.crawl(crawler, **opts.spargs).add_done_callback(note_start_error)
+        for crawler in crawlers.values():
+            self.crawler_process.crawl(crawler, **spargs).add_done_callback(note_start_error)
         self.crawler_process.start()
         if problems:
             print(f"error: {problems[0]}", file=sys.stderr)
             self.exitcode = 2
             return
-        failed = "the crawl did not start" if self.crawler_process.bootstrap_failed else None
-        failed = failed or run_failed(crawler)
-        if failed:
-            print(f"crawl failed: {failed}", file=sys.stderr)
+        if self.crawler_process.bootstrap_failed:
+            print("crawl failed: the crawl did not start", file=sys.stderr)
             self.exitcode = 1
+            return
+        for name, crawler in crawlers.items():
+            if failed := run_failed(crawler):
+                prefix = f"{name}: " if len(crawlers) > 1 else ""
+                print(f"crawl failed: {prefix}{failed}", file=sys.stderr)
+                self.exitcode = 1

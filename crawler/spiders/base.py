@@ -3,13 +3,19 @@ and building record items."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Self
 
 import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
 
+from crawler.backfill import WindowWalk
 from crawler.items import RecordItem
+from pipelines.state import read_watermark
+from pipelines.storage import open_archive
 
 # China has kept +08:00 all year since 1991; every source publishes in this zone.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -62,8 +68,10 @@ def shanghai_time(epoch_ms: int | float) -> datetime:
 class RecordSpider(scrapy.Spider):
     """Base of every source's spider.
 
-    Arguments: ``-a start=YYYY-MM-DD -a end=YYYY-MM-DD`` (inclusive, Asia/Shanghai; default
-    yesterday to today) and ``-a stock=000001,300418`` (optional).
+    Arguments: ``-a start=YYYY-MM-DD -a end=YYYY-MM-DD`` (inclusive, Asia/Shanghai) and
+    ``-a stock=000001,300418`` (optional). Without dates the run is a scheduled one: from the
+    archive's watermark less SCHEDULE_OVERLAP_DAYS to today, or yesterday to today before the
+    first. A long range is walked in windows (``self.walk``, see crawler/backfill.py).
     """
 
     source: str = ""
@@ -86,7 +94,27 @@ class RecordSpider(scrapy.Spider):
         if self.end_date > today + timedelta(days=1):
             raise ArgumentError(f"end {self.end_date} is in the future (today is {today})")
         self.stocks = parse_stocks(stock)
+        self.scheduled = start is None and end is None
         self._seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        store = open_archive(crawler.settings)
+        if spider.scheduled and (through := read_watermark(store, spider.name)):
+            overlap = timedelta(days=crawler.settings.getint("SCHEDULE_OVERLAP_DAYS", 3))
+            spider.start_date = min(through - overlap, spider.end_date)
+            spider.logger.info(
+                "Scheduled run from %s (watermark %s less %s of overlap) to %s",
+                spider.start_date,
+                through,
+                overlap,
+                spider.end_date,
+            )
+        spider.walk = WindowWalk.plan(
+            crawler, store, spider.name, spider.start_date, spider.end_date, spider.stocks
+        )
+        return spider
 
     def first_sighting(self, source_id: str) -> bool:
         """True the first time a record id is seen in this run, so each is archived once."""
@@ -96,7 +124,24 @@ class RecordSpider(scrapy.Spider):
         self._seen.add(source_id)
         return True
 
+    def load_json(self, response: Response, what: str) -> Any:
+        """The JSON of a reply, or None (logged as an error) when it is not JSON."""
+        try:
+            return json.loads(response.text)
+        except (ValueError, AttributeError):
+            self.listing_error(response, f"the {what} is not JSON: {response.body[:200]!r}")
+            return None
+
+    def listing_error(self, response: Response, problem: str) -> None:
+        """A listing reply we cannot use: say so loudly and go on with the rest of the crawl."""
+        self.crawler.stats.inc_value(f"{self.name}/bad_listing_pages")
+        self.logger.error(
+            "Unusable reply from %s (HTTP %s): %s", response.url, response.status, problem
+        )
+
     def record_item(self, source_id: str, **fields: Any) -> RecordItem:
+        """An item of ``self.source``, or of ``source=...`` for spiders that read several."""
         code = fields.get("stock_code") or ""
         fields.setdefault("exchange", exchange_of(code))
-        return RecordItem(source=self.source, source_id=str(source_id), **fields)
+        fields.setdefault("source", self.source)
+        return RecordItem(source_id=str(source_id), **fields)

@@ -11,10 +11,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.servers.site import LocalServer
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SAMPLES = SHARED / "samples"
@@ -58,12 +60,17 @@ class Announcement:
     extension: str = "PDF"
     page_column: str = "SZZB"
     tab: str = "relation"  # tabName it is listed under; "fulltext" for SSE/BSE announcements
+    # The publication day (seDate filter, file path). The 调研 tab's announcementTime can be the
+    # evening before it (samples/cninfo_research_page.json: 2026-08-06 23:50, finalpage/2026-08-07).
+    listed_on: date | None = None
+
+    @property
+    def day(self) -> date:
+        return self.listed_on or self.published.date()
 
     @property
     def adjunct_url(self) -> str:
-        return (
-            f"finalpage/{self.published.date().isoformat()}/{self.announcement_id}.{self.extension}"
-        )
+        return f"finalpage/{self.day.isoformat()}/{self.announcement_id}.{self.extension}"
 
     def row(self) -> dict[str, Any]:
         row = copy.deepcopy(row_template())
@@ -95,6 +102,8 @@ class CninfoSite:
     listing_statuses: list[int] = field(default_factory=list)
     listing_times: list[float] = field(default_factory=list)  # when each listing call arrived
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # time.monotonic() of each request above
+    file_delay: float = 0.0  # seconds before serving each file, to slow a crawl down
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def listing(self, form: dict[str, str]) -> dict[str, Any]:
@@ -124,7 +133,7 @@ class CninfoSite:
             first, last = date.fromisoformat(start), date.fromisoformat(end)
         except ValueError:
             return False  # a bad seDate gives no rows on the real site
-        if not first <= a.published.date() <= last:
+        if not first <= a.day <= last:
             return False
         stock = form.get("stock", "")
         return not stock or stock == f"{a.code},{a.org_id}"
@@ -163,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _log(self, form: dict[str, str]) -> None:
         with self.site.lock:
             self.site.requests.append((self.command, urlparse(self.path).path, form))
+            self.site.times.append(time.monotonic())
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -221,32 +231,16 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         body = self.site.files().get(path)
+        time.sleep(self.site.file_delay)
         if body is None:
             self._send(404, b"<html><title>404</title></html>", "text/html")
             return
         self._send(200, body, "application/octet-stream")
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 256  # the default 5 drops connections under load: TCP then waits seconds
-    daemon_threads = True
-
-
-class CninfoServer:
-    """Serve a CninfoSite on 127.0.0.1 in a thread; ``url`` is both base and static URL."""
+class CninfoServer(LocalServer):
+    """Serve a CninfoSite; ``url`` is both base and static URL."""
 
     def __init__(self, site: CninfoSite):
-        handler = type("Handler", (_Handler,), {"site": site})
         self.site = site
-        self.httpd = _Server(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> CninfoServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
+        super().__init__(type("Handler", (_Handler,), {"site": site}))

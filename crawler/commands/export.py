@@ -1,0 +1,49 @@
+"""``scrapy export --format parquet|jsonl|csv [--since DATE] [--until DATE] OUT``: the archive's
+records as tidy tables (records, participants, reception, qa) in the folder OUT."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.commands import command_archive, day_options
+from pipelines.export import FORMATS, archived_records, export_archive
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "--format parquet|jsonl|csv [--since DATE] [--until DATE] OUT"
+
+    def short_desc(self) -> str:
+        return "Export the archive as tables: records, participants, reception, qa"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--format", dest="fmt", choices=FORMATS, default="parquet")
+        parser.add_argument("--since", help="records published on or after YYYY-MM-DD")
+        parser.add_argument("--until", help="records published on or before YYYY-MM-DD")
+        parser.add_argument("--source", action="append", help="only this source (repeatable)")
+        parser.add_argument(
+            "--drop-duplicates",
+            action="store_true",
+            help="leave out records whose original another source archived first",
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give the output folder")
+        since, until = day_options(opts, "since", "until")
+        if (store := command_archive(self)) is None:
+            return
+        records = archived_records(store, since, until, opts.source)
+        counts = export_archive(records, Path(args[0]), opts.fmt, opts.drop_duplicates)
+        print(
+            "export: " + ", ".join(f"{name} {rows} rows" for name, rows in counts.items()),
+            file=sys.stderr,
+        )

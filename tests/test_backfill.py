@@ -1,0 +1,146 @@
+"""Backfills: windows walked in date order, progress in the log, killed and resumed, polite."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+from tests.conftest import FAST, ROOT, TINY_PDF, make_announcements, run_crawl
+from tests.servers.cninfo import CninfoServer
+
+RANGE = ("cninfo", "-a", "start=2024-01-01", "-a", "end=2024-04-09")  # ten 10-day windows
+TEN_DAYS = {"BACKFILL_WINDOW_DAYS": "10"}
+ONE_AT_A_TIME = {"CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+
+
+def spread_records(per_window: int, body: bytes = TINY_PDF) -> list:
+    """``per_window`` records on the 5th day of each of the ten windows."""
+    records = []
+    for n in range(10):
+        day = (date(2024, 1, 5) + timedelta(days=10 * n)).isoformat()
+        records += make_announcements(
+            per_window, day=day, start_id=1400000000 + n * 1000, body=body
+        )
+    return records
+
+
+def first_pages(site) -> list[str]:
+    return [
+        form["seDate"]
+        for _, path, form in site.requests
+        if path.endswith("/query") and form["pageNum"] == "1"
+    ]
+
+
+def start_crawl(server: CninfoServer, archive: Path, settings: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "scrapy", "crawl", *RANGE]
+    for key, value in {**FAST, **settings}.items():
+        command += ["-s", f"{key}={value}"]
+    env = {
+        **os.environ,
+        "CNINFO_BASE_URL": server.url,
+        "CNINFO_STATIC_URL": server.url,
+        "ARCHIVE_URI": str(archive),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def finished_windows(archive: Path) -> list[str]:
+    state = archive / "state" / "cninfo" / "backfill" / "2024-01-01_2024-04-09.json"
+    return json.loads(state.read_text())["finished"] if state.exists() else []
+
+
+def test_backfill_walks_windows_in_order_and_logs_progress(cninfo, tmp_path):
+    cninfo.site.announcements = spread_records(2)
+
+    result = run_crawl(
+        cninfo,
+        *RANGE,
+        archive=str(tmp_path),
+        settings={**TEN_DAYS, **ONE_AT_A_TIME, "PROGRESS_INTERVAL": "0.2"},
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    pages = first_pages(cninfo.site)
+    assert len(pages) == 10 and pages == sorted(pages)
+    assert pages[0] == "2024-01-01~2024-01-10" and pages[-1] == "2024-03-31~2024-04-09"
+    assert len(finished_windows(tmp_path)) == 10
+    assert "Backfill: 10/10 windows, 20 records" in result.stderr
+    assert "finished (10/10)" in result.stderr
+
+    again = run_crawl(cninfo, *RANGE, archive=str(tmp_path), settings=TEN_DAYS)
+
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Resuming: 10 of 10 windows were finished by an earlier run" in again.stderr
+    assert len(first_pages(cninfo.site)) == 10  # nothing listed again
+
+
+def test_killed_backfill_resumes_without_losing_or_repeating_records(cninfo, tmp_path):
+    site = cninfo.site
+    site.announcements = spread_records(3)
+    site.file_delay = 0.15  # about a second a window at one download at a time
+    slow = {**TEN_DAYS, **ONE_AT_A_TIME, "INDEX_SAVE_SECONDS": "0.5"}
+
+    crawl = start_crawl(cninfo, tmp_path, slow)
+    deadline = time.monotonic() + 60
+    while len(finished_windows(tmp_path)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(crawl.pid, signal.SIGKILL)
+    crawl.wait(timeout=30)
+
+    done_before = finished_windows(tmp_path)
+    assert 3 <= len(done_before) < 10
+    records = tmp_path / "records" / "cninfo"
+    before = {p.name: json.loads(p.read_text())["archived_at"] for p in records.iterdir()}
+    gets_before = site.count("GET", "/finalpage/")
+    assert len(before) < 30
+    site.requests.clear()
+    site.file_delay = 0
+
+    resumed = run_crawl(cninfo, *RANGE, archive=str(tmp_path), settings=TEN_DAYS)
+
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"Resuming: {len(done_before)} of 10 windows" in resumed.stderr
+    assert not set(first_pages(site)) & set(done_before)  # finished windows not listed again
+    after = {p.name: json.loads(p.read_text()) for p in records.iterdir()}
+    assert sorted(after) == sorted(f"{a.announcement_id}.json" for a in site.announcements)
+    assert all("error" not in record and record["file"]["sha256"] for record in after.values())
+    for name, archived_at in before.items():  # archived before the kill: not archived again
+        assert after[name]["archived_at"] == archived_at
+    refetched = site.count("GET", "/finalpage/")
+    assert refetched == 30 - len(before)  # only what had no record yet
+    assert gets_before - len(before) <= 3  # fetched twice: only what was in flight at the kill
+    assert len(finished_windows(tmp_path)) == 10
+
+
+def test_backfill_keeps_to_the_configured_rate(cninfo, tmp_path):
+    cninfo.site.announcements = spread_records(1)
+    delay = 0.2
+
+    result = run_crawl(
+        cninfo,
+        *RANGE,
+        archive=str(tmp_path),
+        settings={
+            **TEN_DAYS,
+            "DOWNLOAD_DELAY": str(delay),
+            "AUTOTHROTTLE_ENABLED": "True",
+            "RANDOMIZE_DOWNLOAD_DELAY": "False",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    times = sorted(cninfo.site.times)
+    assert len(times) == 20  # ten listing pages and ten files, all on one host
+    gaps = [b - a for a, b in pairwise(times)]
+    assert min(gaps) >= delay * 0.9, gaps

@@ -1,0 +1,130 @@
+"""Scheduled runs: the watermark in the archive, the overlap, the archive index, the run summary."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from tests.archive_reader import LocalArchive, S3Archive
+from tests.conftest import SHANGHAI, TINY_PDF, make_announcements, run_crawl
+
+
+def listing_dates(site) -> list[str]:
+    return [form["seDate"] for _, path, form in site.requests if path.endswith("/query")]
+
+
+def file_gets(site) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for method, path, _ in site.requests:
+        if method == "GET" and path.startswith("/finalpage/"):
+            source_id = path.rsplit("/", 1)[1].split(".")[0]
+            counts[source_id] = counts.get(source_id, 0) + 1
+    return counts
+
+
+def summaries(archive) -> list[dict]:
+    return [json.loads(archive.read(k)) for k in archive.keys("runs/") if k.endswith(".json")]
+
+
+def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket):
+    today = datetime.now(SHANGHAI).date()
+    day = [(today - timedelta(days=n)).isoformat() for n in range(4)]
+    site = cninfo.site
+    site.announcements = [
+        *make_announcements(2, day=day[0], start_id=1300000000),
+        *make_announcements(1, day=day[1], start_id=1300100000),
+    ]
+    archive_uri = f"s3://{bucket}/ir"
+
+    first = run_crawl(cninfo, "cninfo", archive=archive_uri, env=seaweed.env())
+
+    assert first.returncode == 0, first.stderr[-3000:]
+    archive = S3Archive(seaweed.client(), bucket, "ir/")
+    assert json.loads(archive.read("state/cninfo/watermark.json"))["through"] == day[0]
+    assert listing_dates(site) == [f"{day[1]}~{day[0]}"]
+    # Posted after the first run, though dated two days back; and a new one today.
+    late = make_announcements(1, day=day[2], start_id=1300200000)[0]
+    new = make_announcements(1, day=day[0], start_id=1300300000)[0]
+    site.announcements += [late, new]
+    site.requests.clear()
+
+    second = run_crawl(cninfo, "cninfo", archive=archive_uri, env=seaweed.env())
+
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert listing_dates(site) == [f"{day[3]}~{day[0]}"]  # watermark less 3 days of overlap
+    assert file_gets(site) == {late.announcement_id: 1, new.announcement_id: 1}
+    ids = sorted(a.announcement_id for a in site.announcements)
+    assert archive.keys("records/") == [f"records/cninfo/{i}.json" for i in ids]
+    index = [json.loads(line) for line in archive.read("state/index/cninfo.jsonl").splitlines()]
+    assert sorted(entry["source_id"] for entry in index) == ids
+    assert all(entry["sha256"] and not entry["error"] for entry in index)
+    last = max(summaries(archive), key=lambda s: s["started"])
+    assert last["records_found"] == 5
+    assert last["skipped_already_archived"] == 3
+    assert last["records_written"] == 2
+    assert sum(last["parse"].values()) == 2
+    assert last["errors"] == 0 and last["failed"] is None
+    assert last["window"] == {"start": day[3], "end": day[0]}
+    assert "Run summary: " in second.stderr
+
+
+def test_failed_run_keeps_the_watermark_and_exits_non_zero(cninfo, tmp_path):
+    site = cninfo.site
+    today = datetime.now(SHANGHAI).date()
+    earlier = (today - timedelta(days=10)).isoformat()
+    site.announcements = make_announcements(2, day=earlier, start_id=1310000000, body=TINY_PDF)
+    state = tmp_path / "state" / "cninfo"
+    state.mkdir(parents=True)
+    (state / "watermark.json").write_text(json.dumps({"through": earlier}))
+    site.broken_listing = "<html><title>访问被拦截！</title></html>"
+
+    failed = run_crawl(cninfo, "cninfo", archive=str(tmp_path))
+
+    assert failed.returncode == 1
+    assert json.loads((state / "watermark.json").read_text())["through"] == earlier
+    assert "Watermark of cninfo not advanced: 2 error(s) were logged" in failed.stderr
+    summary = summaries(LocalArchive(tmp_path))[0]
+    assert summary["errors"] == 2 and summary["failed"] == "2 error(s) were logged"
+    # Nothing published for ten days: the monitor says so.
+    assert "cninfo returned nothing for 3 days or more (newest record: none)" in failed.stderr
+
+    again = run_crawl(cninfo, "cninfo", archive=str(tmp_path))
+
+    assert again.returncode == 0, again.stderr[-3000:]
+    three_back = (today - timedelta(days=13)).isoformat()
+    assert listing_dates(site)[-1] == f"{three_back}~{today.isoformat()}"
+    assert json.loads((state / "watermark.json").read_text())["through"] == today.isoformat()
+    assert len(LocalArchive(tmp_path).keys("records/")) == 2
+    assert f"cninfo returned nothing for 3 days or more (newest record: {earlier})" in again.stderr
+
+
+def test_a_stock_run_or_a_later_window_does_not_move_the_watermark(cninfo, tmp_path):
+    cninfo.site.announcements = make_announcements(1, body=TINY_PDF)
+    state = tmp_path / "state" / "cninfo" / "watermark.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(json.dumps({"through": "2024-04-01"}))
+
+    by_stock = run_crawl(
+        cninfo, "cninfo", "-a", "start=2024-04-01", "-a", "stock=002415", archive=str(tmp_path)
+    )
+    gap = run_crawl(
+        cninfo, "cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10", archive=str(tmp_path)
+    )
+
+    assert by_stock.returncode == 0 and gap.returncode == 0, gap.stderr[-3000:]
+    assert json.loads(state.read_text())["through"] == "2024-04-01"
+
+
+def test_index_lags_records_after_a_crash_and_nothing_is_fetched_twice(cninfo, tmp_path):
+    cninfo.site.announcements = make_announcements(3, body=TINY_PDF)
+    window = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
+    first = run_crawl(cninfo, *window, archive=str(tmp_path))
+    assert first.returncode == 0, first.stderr[-3000:]
+    (tmp_path / "state" / "index" / "cninfo.jsonl").unlink()  # as if killed before saving it
+
+    second = run_crawl(cninfo, *window, archive=str(tmp_path))
+
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert set(file_gets(cninfo.site).values()) == {1}
+    lines = (tmp_path / "state" / "index" / "cninfo.jsonl").read_text().splitlines()
+    assert len(lines) == 3
