@@ -1,13 +1,19 @@
-"""Downloader middlewares."""
+"""Downloader and spider middlewares."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
+
+from pipelines.index import failed_listings
+from pipelines.storage import open_archive
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -40,3 +46,39 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return min(float(retry_after), self.backoff_max)
         attempt = retry.meta.get("retry_times", 1)
         return min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max)
+
+
+class RetryFailedRecords:
+    """Fetch again the originals that failed in earlier scheduled runs.
+
+    A scheduled run lists only the days since the watermark, so a record whose original came
+    back as a block page or timed out would never be listed again. After the start requests of a
+    scheduled run, this yields such records of the RETRY_FAILED_DAYS before the run's window again,
+    rebuilt from what their record kept; the pipelines then fetch and archive them as usual.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.days = crawler.settings.getint("RETRY_FAILED_DAYS", 30)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryFailedRecords:
+        return cls(crawler)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for out in start:
+            yield out
+        spider: Any = self.crawler.spider
+        if self.days <= 0 or not getattr(spider, "scheduled", False):
+            return
+        # Days before the window only: the window's own records are listed again anyway.
+        before = spider.start_date - timedelta(days=1)
+        store = open_archive(self.crawler.settings)
+        listings = await asyncio.to_thread(
+            failed_listings, store, spider.source, before - timedelta(days=self.days), before
+        )
+        for fields in listings:
+            if spider.stocks and fields.get("stock_code") not in spider.stocks:
+                continue
+            self.crawler.stats.inc_value("archive/failed_retried")
+            yield spider.record_item(fields.pop("source_id"), **fields)

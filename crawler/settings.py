@@ -52,7 +52,11 @@ SCHEDULE_OVERLAP_DAYS = 3  # a run without dates starts this many days before th
 BACKFILL_WINDOW_DAYS = 30  # a longer range is walked in windows of this many days, resumably
 PROGRESS_INTERVAL = 60.0  # seconds between backfill progress lines
 MONITOR_EMPTY_DAYS = 3  # warn when a source's newest record is this many days old
-SPIDER_MIDDLEWARES = {"crawler.backfill.WindowMiddleware": 800}
+RETRY_FAILED_DAYS = 30  # a scheduled run fetches again originals that failed this far back
+SPIDER_MIDDLEWARES = {
+    "crawler.backfill.WindowMiddleware": 800,
+    "crawler.middlewares.RetryFailedRecords": 810,
+}
 EXTENSIONS = {
     "crawler.extensions.Watermark": 500,
     "crawler.extensions.RunSummary": 510,

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -104,6 +104,27 @@ class ArchiveIndex:
         if self.dirty:
             self.dirty = False
             self.store.write(index_key(self.source), self.serialized(), "application/x-ndjson")
+
+
+# What a record keeps of its listing: enough to fetch its original again without the listing.
+LISTING_FIELDS = (
+    "source", "source_id", "exchange", "stock_code", "stock_name", "org_id", "title",
+    "published_at", "file_url", "file_type_declared", "detail_url",
+)  # fmt: skip
+
+
+def failed_listings(
+    store: ArchiveStore, source: str, since: date, before: date
+) -> list[dict[str, Any]]:
+    """The listing fields of the source's records published in [since, before) whose original
+    could not be archived (an ``error``), for fetching again."""
+    index = ArchiveIndex.load(store, source)
+    found = []
+    for entry in index.select(since, before - timedelta(days=1)):
+        record = parse_record(store.read(entry["key"])) if entry.get("error") else None
+        if record and record.get("file_url"):
+            found.append({k: record[k] for k in LISTING_FIELDS if record.get(k) is not None})
+    return found
 
 
 def parse_record(raw: bytes | None) -> dict[str, Any] | None:

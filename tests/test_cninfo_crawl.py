@@ -378,3 +378,4 @@ def test_a_record_timed_the_evening_before_its_publication_day_is_kept(cninfo, t
     assert result.returncode == 0, result.stderr[-3000:]
     record = LocalArchive(tmp_path).record(late.announcement_id)
     assert record["published_at"] == "2024-05-08T23:50:00+08:00"
+    assert "announcementTime=2024-05-09" in record["detail_url"]  # the publication day

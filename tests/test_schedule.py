@@ -128,3 +128,29 @@ def test_index_lags_records_after_a_crash_and_nothing_is_fetched_twice(cninfo, t
     assert set(file_gets(cninfo.site).values()) == {1}
     lines = (tmp_path / "state" / "index" / "cninfo.jsonl").read_text().splitlines()
     assert len(lines) == 3
+
+
+def test_a_scheduled_run_fetches_again_what_failed_before_its_window(cninfo, tmp_path):
+    today = datetime.now(SHANGHAI).date()
+    old_day = (today - timedelta(days=10)).isoformat()
+    blocked = make_announcements(1, day=old_day, start_id=1310000000)[0]
+    body = blocked.body
+    blocked.body = "<html><title>访问被拦截！</title></html>".encode()
+    cninfo.site.announcements = [blocked]
+    window = ("-a", f"start={old_day}", "-a", f"end={old_day}", "-a", "stock=002415")
+    first = run_crawl(cninfo, "cninfo", *window, archive=str(tmp_path))  # sets no watermark
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "访问被拦截" in LocalArchive(tmp_path).record(blocked.announcement_id)["error"]
+
+    blocked.body = body  # the block is gone; the record is 10 days older than the next window
+    second = run_crawl(cninfo, "cninfo", archive=str(tmp_path))
+
+    assert second.returncode == 0, second.stderr[-3000:]
+    second_windows = listing_dates(cninfo.site)[1:]
+    assert second_windows and all(dates.split("~")[0] > old_day for dates in second_windows)
+    record = LocalArchive(tmp_path).record(blocked.announcement_id)
+    assert "error" not in record
+    assert record["title"] == blocked.title
+    assert record["published_at"] == blocked.published.isoformat()
+    assert LocalArchive(tmp_path).read(record["file"]["key"]) == body
+    assert "'archive/failed_retried': 1" in second.stderr

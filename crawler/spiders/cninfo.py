@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import scrapy
@@ -27,7 +27,15 @@ PAGE_SIZE = 30
 MAX_PAGES = 100
 _HIGHLIGHT = re.compile(r"</?em>")
 _EXCHANGE_BY_COLUMN = {"SZ": "SZSE", "SH": "SSE", "BJ": "BSE"}
+_FINALPAGE_DAY = re.compile(r"finalpage/(\d{4}-\d{2}-\d{2})/")
 Window = tuple[date, date]
+
+
+def publication_day(row: dict[str, Any], published: datetime) -> str:
+    """The day cninfo published a row: its file's ``finalpage/<day>/`` folder. announcementTime
+    can be the evening before (a 23:50 posting listed under the next day)."""
+    match = _FINALPAGE_DAY.search(str(row.get("adjunctUrl") or ""))
+    return match.group(1) if match else published.date().isoformat()
 
 
 class CninfoSpider(RecordSpider):
@@ -235,7 +243,7 @@ class CninfoSpider(RecordSpider):
             file_type_declared=row.get("adjunctType"),
             detail_url=(
                 f"{self.base_url}/new/disclosure/detail?stockCode={code}&announcementId={source_id}"
-                f"&orgId={org_id or ''}&announcementTime={published.date().isoformat()}"
+                f"&orgId={org_id or ''}&announcementTime={publication_day(row, published)}"
             ),
             **extra,
         )
