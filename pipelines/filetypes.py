@@ -59,13 +59,17 @@ def html_title(data: bytes) -> str | None:
     match = _TITLE.search(data[:65536])
     if not match:
         return None
-    raw = match.group(1).strip()
+    return decode_html(match.group(1).strip())
+
+
+def decode_html(data: bytes) -> str:
+    """Text of an HTML body from a Chinese site: UTF-8, else GB18030."""
     for encoding in ("utf-8", "gb18030"):
         try:
-            return raw.decode(encoding)
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    return raw.decode("utf-8", "replace")
+    return data.decode("utf-8", "replace")
 
 
 class BadOriginal(ValueError):

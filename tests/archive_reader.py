@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,7 @@ def feed_lines(archive: S3Archive | LocalArchive) -> list[dict[str, Any]]:
     for key in (k for k in archive.keys("runs/") if k.endswith(".jsonl")):
         lines += [json.loads(line) for line in archive.read(key).decode().splitlines() if line]
     return lines
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
 
-from tests.archive_reader import LocalArchive, S3Archive
+from tests.archive_reader import LocalArchive, S3Archive, sha256
 from tests.conftest import SHANGHAI, TINY_PDF, run_crawl
 from tests.ir_docx import ir_record_docx
 from tests.servers.bse import BseSite, Disclosure
@@ -19,10 +18,6 @@ from tests.servers.site import SiteServer
 WINDOW = ("bse", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
 DAY = date(2024, 5, 9)
 PATH = "/disclosureInfoController/companyAnnouncement.do"
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.fixture

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime, timedelta
 
-from tests.archive_reader import LocalArchive, S3Archive, feed_lines
+from tests.archive_reader import LocalArchive, S3Archive, feed_lines, sha256
 from tests.conftest import SHANGHAI, TINY_PDF, make_announcements, run_crawl
 from tests.servers.cninfo import Announcement
 
 WINDOW = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def listing_forms(site) -> list[dict[str, str]]:

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
-from tests.archive_reader import LocalArchive, S3Archive
+from tests.archive_reader import LocalArchive, S3Archive, sha256
 from tests.conftest import SHANGHAI, run_crawl
 from tests.servers.p5w import Event, P5wSite, Question
 from tests.servers.site import SiteServer
 
 WINDOW = ("p5w", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
 WHEN = datetime(2024, 5, 9, 15, 0, tzinfo=SHANGHAI)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.fixture

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
-from tests.archive_reader import LocalArchive, S3Archive
+from tests.archive_reader import LocalArchive, S3Archive, sha256
 from tests.conftest import SHANGHAI, TINY_PDF, run_crawl
 from tests.ir_docx import ir_record_docx
 from tests.servers.cninfo import Announcement
@@ -18,10 +17,6 @@ from tests.servers.sseinfo import Posting, SseinfoSite
 
 WINDOW = ("sse", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
 DAY = datetime(2024, 5, 9, 16, 48, tzinfo=SHANGHAI)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from pipelines.filetypes import decode_html
+
 from .model import Layout, Row
 from .text import clean
 
@@ -63,20 +65,10 @@ class _Collector(HTMLParser):
             self.before_table.append(data)
 
 
-def decode(data: bytes) -> str:
-    """Decode an HTML body (UTF-8, else GB18030)."""
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", "replace")
-
-
 def read_html(data: bytes) -> tuple[Layout, str]:
     """Rows of the page's tables (as a Layout) and the page's visible text."""
     collector = _Collector()
-    collector.feed(decode(data))
+    collector.feed(decode_html(data))
     collector.close()
     layout = Layout(format="html")
     layout.header = [line for line in clean("".join(collector.before_table)).split("\n") if line]
