@@ -374,3 +374,24 @@ def test_a_record_timed_the_evening_before_its_publication_day_is_kept(cninfo, t
     record = LocalArchive(tmp_path).record(late.announcement_id)
     assert record["published_at"] == "2024-05-08T23:50:00+08:00"
     assert "announcementTime=2024-05-09" in record["detail_url"]  # the publication day
+
+
+def test_records_carry_the_parse_and_a_parse_failure_keeps_the_original(cninfo, seaweed, bucket):
+    real = make_announcements(1)[0]  # one of the real 海康威视 records
+    broken = make_announcements(1, start_id=1233000000)[0]
+    # Starts and ends like a PDF (so it is archived), but its body is garbage.
+    broken.body = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
+    cninfo.site.announcements = [real, broken]
+
+    result = run_crawl(cninfo, *WINDOW, archive=f"s3://{bucket}/", env=seaweed.env())
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    archive = S3Archive(seaweed.client(), bucket)
+    record = archive.record(real.announcement_id)
+    assert record["parse"]["status"] == "ok" and record["parse"]["format"] == "pdf"
+    assert record["company_name"] == "杭州海康威视数字技术股份有限公司"
+    assert record["stock_code"] == "002415" and record["qa"] and record["participants"]
+    failed = archive.record(broken.announcement_id)
+    assert failed["parse"]["status"] == "failed" and failed["parse"]["warnings"]
+    assert "error" not in failed
+    assert archive.read(failed["file"]["key"]) == broken.body
