@@ -20,8 +20,6 @@ class RecordItem(scrapy.Item):
     file_type_declared = scrapy.Field()  # what the listing says (cninfo adjunctType); bytes decide
     detail_url = scrapy.Field()
     # filled by the pipelines
-    file_urls = scrapy.Field()  # FilesPipeline input
-    files = scrapy.Field()  # FilesPipeline output
     file = scrapy.Field()  # {key, sha256, size, content_type}
     error = scrapy.Field()  # what went wrong fetching or archiving the original, else absent
     archived_at = scrapy.Field()

@@ -35,7 +35,6 @@ AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY")
 AWS_REGION_NAME = os.environ.get("AWS_REGION_NAME", os.environ.get("AWS_DEFAULT_REGION"))
 FILES_STORE_S3_ACL = ""  # S3-compatible servers (SeaweedFS, MinIO) reject canned ACLs
 FEED_STORAGE_S3_ACL = ""
-FILES_EXPIRES = 365 * 100  # an archive keeps originals; never re-download because of age
 ADDONS = {"crawler.archive_addon.ArchiveAddon": 0}
 
 ITEM_PIPELINES = {

@@ -18,7 +18,7 @@ from pipelines.storage import ArchiveStore, open_archive
 logger = logging.getLogger(__name__)
 
 # Working fields of the pipelines, not part of the record.
-TRANSIENT_FIELDS = ("file_urls", "files", "original_bytes")
+TRANSIENT_FIELDS = ("original_bytes", "held_originals")
 
 
 def record_of(item: Any) -> dict[str, Any]:

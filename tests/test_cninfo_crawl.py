@@ -62,7 +62,7 @@ def test_crawl_archives_originals_records_and_run_feed_to_s3(cninfo, seaweed, bu
             "content_type": "application/pdf",
         }
         assert "error" not in record
-        assert "original_bytes" not in record and "files" not in record
+        assert "original_bytes" not in record
     assert archive.keys("records/") == sorted(
         f"records/cninfo/{a.announcement_id}.json" for a in wanted
     )
