@@ -135,7 +135,7 @@ def test_backfill_keeps_to_the_configured_rate(cninfo, tmp_path):
             **TEN_DAYS,
             "DOWNLOAD_DELAY": str(delay),
             "AUTOTHROTTLE_ENABLED": "True",
-            "RANDOMIZE_DOWNLOAD_DELAY": "False",
+            "DOWNLOAD_DELAY_JITTER": "0",
         },
     )
 
@@ -143,4 +143,6 @@ def test_backfill_keeps_to_the_configured_rate(cninfo, tmp_path):
     times = sorted(cninfo.site.times)
     assert len(times) == 20  # ten listing pages and ten files, all on one host
     gaps = [b - a for a, b in pairwise(times)]
-    assert min(gaps) >= delay * 0.9, gaps
+    # Arrival times at the server, which a loaded machine can bunch by some milliseconds;
+    # a burst would show gaps near zero.
+    assert min(gaps) >= delay * 0.75, gaps
