@@ -105,6 +105,7 @@ def test_killed_backfill_resumes_without_losing_or_repeating_records(cninfo, tmp
     gets_before = site.count("GET", "/finalpage/")
     assert len(before) < 30
     site.requests.clear()
+    site.times.clear()
     site.file_delay = 0
 
     resumed = run_crawl(cninfo, *RANGE, archive=str(tmp_path), settings=TEN_DAYS)

@@ -10,6 +10,7 @@ from tests.conftest import SHANGHAI, TINY_PDF, make_announcements, run_crawl
 from tests.servers.cninfo import Announcement
 
 WINDOW = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
+LISTING = "/new/hisAnnouncement/query"
 
 
 def listing_forms(site) -> list[dict[str, str]]:
@@ -335,8 +336,8 @@ def test_5xx_and_429_are_retried_after_a_pause(cninfo, tmp_path):
     result = run_crawl(cninfo, *WINDOW, archive=str(tmp_path), settings={"RETRY_BACKOFF_BASE": "5"})
 
     assert result.returncode == 0, result.stderr[-3000:]
-    assert len(site.listing_times) == 3
-    first, second, third = site.listing_times
+    assert len(site.arrivals(LISTING)) == 3
+    first, second, third = site.arrivals(LISTING)
     assert 0.9 <= second - first < 4 and 0.9 <= third - second < 4  # Retry-After, not the 5 s base
     assert LocalArchive(tmp_path).record(site.announcements[0].announcement_id)["file"]
 
@@ -354,7 +355,7 @@ def test_timeouts_are_retried_with_exponential_backoff(cninfo, tmp_path):
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
-    first, second, third = site.listing_times
+    first, second, third = site.arrivals(LISTING)
     # Arrival times at the server, so allow a little for scheduling: without the backoff the
     # gaps would be about 1.0 s (the timeout alone) and 0 s.
     assert second - first >= 1 + 0.5 - 0.1  # the timeout, then the first pause (0.5 s)

@@ -100,7 +100,6 @@ class CninfoSite:
     broken_listing: str | None = None  # served instead of JSON for the next listing call
     # Answers for the next listing calls: an HTTP error status, or 0 to stall for 3 s (a timeout).
     listing_statuses: list[int] = field(default_factory=list)
-    listing_times: list[float] = field(default_factory=list)  # when each listing call arrived
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     times: list[float] = field(default_factory=list)  # time.monotonic() of each request above
     file_delay: float = 0.0  # seconds before serving each file, to slow a crawl down
@@ -158,6 +157,11 @@ class CninfoSite:
     def files(self) -> dict[str, bytes | None]:
         return {"/" + a.adjunct_url: a.body for a in self.announcements}
 
+    def arrivals(self, path: str) -> list[float]:
+        """When each request for ``path`` arrived (time.monotonic())."""
+        with self.lock:
+            return [t for (_, p, _), t in zip(self.requests, self.times, strict=True) if p == path]
+
     def count(self, method: str, path_prefix: str) -> int:
         with self.lock:
             return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path_prefix))
@@ -199,7 +203,6 @@ class _Handler(BaseHTTPRequestHandler):
         if urlparse(self.path).path != "/new/hisAnnouncement/query":
             self._send(404, b"not found", "text/plain")
             return
-        self.site.listing_times.append(time.monotonic())
         if self.site.listing_statuses:
             status = self.site.listing_statuses.pop(0)
             if status == 0:
