@@ -47,6 +47,7 @@ def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket):
     new = make_announcements(1, day=day[0], start_id=1300300000)[0]
     site.announcements += [late, new]
     site.requests.clear()
+    site.times.clear()
 
     second = run_crawl(cninfo, "cninfo", archive=archive_uri, env=seaweed.env())
 
