@@ -18,7 +18,7 @@ from crawler.spiders.base import today_in_shanghai
 from pipelines.index import IndexPipeline
 from pipelines.keys import run_summary_key
 from pipelines.state import next_watermark, read_watermark, write_watermark
-from pipelines.storage import open_archive
+from pipelines.storage import crawler_archive
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Watermark:
         if problem:
             logger.warning("Watermark of %s not advanced: %s", spider.name, problem)
             return
-        store = open_archive(self.crawler.settings)
+        store = crawler_archive(self.crawler)
         current = await asyncio.to_thread(read_watermark, store, spider.name)
         through = next_watermark(current, (spider.start_date, spider.end_date))
         if through is None:
@@ -143,7 +143,7 @@ class RunSummary:
         key = run_summary_key(spider.name, started)
         data = json.dumps(summary, ensure_ascii=False, indent=1).encode("utf-8")
         try:
-            store = open_archive(self.crawler.settings)
+            store = crawler_archive(self.crawler)
             await asyncio.to_thread(store.write, key, data, "application/json")
         except Exception as exc:  # any backend failure
             logger.error("Could not write the run summary %s: %s", key, exc)

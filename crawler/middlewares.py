@@ -13,7 +13,7 @@ from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
 from pipelines.index import failed_listings
-from pipelines.storage import open_archive
+from pipelines.storage import crawler_archive
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -73,7 +73,7 @@ class RetryFailedRecords:
             return
         # Days before the window only: the window's own records are listed again anyway.
         before = spider.start_date - timedelta(days=1)
-        store = open_archive(self.crawler.settings)
+        store = crawler_archive(self.crawler)
         listings = await asyncio.to_thread(
             failed_listings, store, spider.source, before - timedelta(days=self.days), before
         )

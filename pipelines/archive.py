@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 
 from pipelines.filetypes import CONTENT_TYPES, EXTENSIONS, BadOriginal, check_original
 from pipelines.keys import digest_key, held_original_key, original_key
-from pipelines.storage import STORE_SCHEMES, ArchiveError, open_archive
+from pipelines.storage import STORE_SCHEMES, ArchiveError, crawler_archive
 
 logger = logging.getLogger(__name__)
 REJECTED = "rejected"  # FileInfo status of a body that was not the document
@@ -49,7 +49,7 @@ class ArchivePipeline(FilesPipeline):
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         # Check the archive before any request is made: a missing bucket must stop the crawl.
         try:
-            open_archive(crawler.settings)
+            crawler_archive(crawler)
         except ArchiveError as exc:
             logger.critical("Archive unusable, not crawling: %s", exc)
             raise

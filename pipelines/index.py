@@ -23,7 +23,7 @@ from scrapy.exceptions import DropItem
 
 from pipelines.keys import index_key, record_key, safe_segment
 from pipelines.records import record_of
-from pipelines.storage import ArchiveStore, open_archive
+from pipelines.storage import ArchiveStore, crawler_archive
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class IndexPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexPipeline:
         every = crawler.settings.getfloat("INDEX_SAVE_SECONDS", 60)
-        pipeline = cls(crawler, open_archive(crawler.settings), every)
+        pipeline = cls(crawler, crawler_archive(crawler), every)
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         return pipeline
 

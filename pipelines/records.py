@@ -13,12 +13,17 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from pipelines.keys import record_key
-from pipelines.storage import ArchiveStore, open_archive
+from pipelines.storage import ArchiveStore, crawler_archive
 
 logger = logging.getLogger(__name__)
 
 # Working fields of the pipelines, not part of the record.
 TRANSIENT_FIELDS = ("original_bytes", "held_originals")
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    """A record as stored in the archive (by the crawl and by reparse alike)."""
+    return json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
 def record_of(item: Any) -> dict[str, Any]:
@@ -33,7 +38,7 @@ class RecordPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RecordPipeline:
-        return cls(crawler, open_archive(crawler.settings))
+        return cls(crawler, crawler_archive(crawler))
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -42,7 +47,7 @@ class RecordPipeline:
             adapter.pop(field, None)
         record = record_of(item)
         key = record_key(record["source"], record["source_id"])
-        data = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        data = record_bytes(record)
         try:
             await asyncio.to_thread(self.store.write, key, data, "application/json")
         except Exception as exc:  # any backend failure must fail the run, not vanish

@@ -4,7 +4,6 @@ whose parsed fields changed (a new parser version that reads the same gives the 
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from typing import Any
 from pipelines.index import archive_sources, load_index, parse_record
 from pipelines.parse import failed_parse, merge_parsed, parse_pool
 from pipelines.parser import parse_document
+from pipelines.records import record_bytes
 from pipelines.storage import ArchiveStore
 
 Progress = Callable[[str], None]
@@ -106,11 +106,6 @@ def _settled(
         return entry, future.result()
     except Exception as exc:  # parse_document does not raise; a dead worker does
         return entry, failed_parse(f"parser error: {exc!r}")
-
-
-def record_bytes(record: dict[str, Any]) -> bytes:
-    """A record as RecordPipeline writes it."""
-    return json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
 class Meter:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,17 @@ def configure_s3(settings: BaseSettings) -> None:
     S3ArchiveStore.AWS_USE_SSL = settings.get("AWS_USE_SSL")
     S3ArchiveStore.AWS_VERIFY = settings.get("AWS_VERIFY")
     S3ArchiveStore.POLICY = settings.get("FILES_STORE_S3_ACL")
+
+
+_CRAWLER_ARCHIVES: weakref.WeakKeyDictionary[Any, ArchiveStore] = weakref.WeakKeyDictionary()
+
+
+def crawler_archive(crawler: Any) -> ArchiveStore:
+    """The crawl's archive store: opened and checked once, shared by its spider, pipelines and
+    extensions (one S3 client and one bucket check per crawl, not one per component)."""
+    if crawler not in _CRAWLER_ARCHIVES:
+        _CRAWLER_ARCHIVES[crawler] = open_archive(crawler.settings)
+    return _CRAWLER_ARCHIVES[crawler]
 
 
 def open_archive(settings: BaseSettings) -> ArchiveStore:

@@ -15,7 +15,7 @@ from scrapy.http import Response
 from crawler.backfill import WindowWalk
 from crawler.items import RecordItem
 from pipelines.state import read_watermark
-from pipelines.storage import open_archive
+from pipelines.storage import crawler_archive
 
 # China has kept +08:00 all year since 1991; every source publishes in this zone.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -100,7 +100,7 @@ class RecordSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        store = open_archive(crawler.settings)
+        store = crawler_archive(crawler)
         if spider.scheduled and (through := read_watermark(store, spider.name)):
             overlap = timedelta(days=crawler.settings.getint("SCHEDULE_OVERLAP_DAYS", 3))
             spider.start_date = min(through - overlap, spider.end_date)
