@@ -36,6 +36,7 @@ class RecordItem(scrapy.Item):
     activity_other = scrapy.Field()
     participants = scrapy.Field()
     participants_text = scrapy.Field()
+    people_count = scrapy.Field()  # persons the participants list names
     time_text = scrapy.Field()
     start_date = scrapy.Field()
     end_date = scrapy.Field()

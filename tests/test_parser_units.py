@@ -87,21 +87,25 @@ def test_reception_shapes() -> None:
     assert parse_reception("") == []
 
 
+def _qa(text: str) -> list[dict[str, str]]:
+    return parse_qa(text).pairs
+
+
 def test_qa_styles() -> None:
-    assert parse_qa("开场介绍。\nQ1：问题\n一？\nA1：回答\n二。") == [
+    assert _qa("开场介绍。\nQ1：问题\n一？\nA1：回答\n二。") == [
         {"question": "问题一？", "answer": "回答二。"}
     ]
-    assert parse_qa("问：甲？\n答：乙。\n问题2：丙？\n答复：丁。") == [
+    assert _qa("问：甲？\n答：乙。\n问题2：丙？\n答复：丁。") == [
         {"question": "甲？", "answer": "乙。"},
         {"question": "丙？", "answer": "丁。"},
     ]
-    assert parse_qa("公司介绍。\n1、请问甲？\n回答甲。\n2、请问乙？\n回答乙。") == [
+    assert _qa("公司介绍。\n1、请问甲？\n回答甲。\n2、请问乙？\n回答乙。") == [
         {"question": "请问甲？", "answer": "回答甲。"},
         {"question": "请问乙？", "answer": "回答乙。"},
     ]
-    assert parse_qa("一、经营情况\n收入增长。") == []
+    assert _qa("一、经营情况\n收入增长。") == []
     # prepared remarks with a numbered list are not questions when Q markers are used
-    assert parse_qa("1．收入增长\nQ：甲？\nA：乙。") == [{"question": "甲？", "answer": "乙。"}]
+    assert _qa("1．收入增长\nQ：甲？\nA：乙。") == [{"question": "甲？", "answer": "乙。"}]
 
 
 def test_header_variants() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from pipelines.parser import PARSER_VERSION
 from tests.archive_reader import S3Archive
 from tests.conftest import make_announcements, run_crawl
 
@@ -47,7 +48,12 @@ def test_reparse_rewrites_exactly_the_records_whose_parse_changed(cninfo, seawee
     requests = len(site.requests)
 
     first = run_crawl(
-        cninfo, "--parser-older-than", "1.0.0", archive=uri, env=seaweed.env(), command="reparse"
+        cninfo,
+        "--parser-older-than",
+        PARSER_VERSION,
+        archive=uri,
+        env=seaweed.env(),
+        command="reparse",
     )
 
     assert first.returncode == 0, first.stderr[-3000:]
@@ -55,7 +61,7 @@ def test_reparse_rewrites_exactly_the_records_whose_parse_changed(cninfo, seawee
     assert "reparse cninfo: 2/2 records" in first.stderr
     fixed = archive.record(old_parser)
     assert fixed["location"] == good[old_parser]["location"]
-    assert fixed["parse"]["parser_version"] == "1.0.0" and "reparsed_at" in fixed
+    assert fixed["parse"]["parser_version"] == PARSER_VERSION and "reparsed_at" in fixed
     assert {k: v for k, v in fixed.items() if k != "reparsed_at"} == good[old_parser]
     for source_id in (same_output, hand_edited, untouched):
         assert archive.read(f"records/cninfo/{source_id}.json") == before[source_id]
@@ -70,5 +76,5 @@ def test_reparse_rewrites_exactly_the_records_whose_parse_changed(cninfo, seawee
     assert archive.read(f"records/cninfo/{untouched}.json") == before[untouched]
     assert archive.read(f"records/cninfo/{same_output}.json") == before[same_output]
     index = [json.loads(line) for line in archive.read("state/index/cninfo.jsonl").splitlines()]
-    assert {e["source_id"]: e["parser_version"] for e in index}[old_parser] == "1.0.0"
+    assert {e["source_id"]: e["parser_version"] for e in index}[old_parser] == PARSER_VERSION
     assert len(site.requests) == requests  # no network

@@ -14,11 +14,8 @@ from .participants import refers_to_appendix, split_participants
 from .qa import parse_qa
 from .reception import parse_reception
 from .result import OK, PARTIAL, empty_result
+from .selfcheck import check_participants, check_qa
 from .text import join_wrapped
-
-_APPENDIX_START = re.compile(
-    r"^(附件\s*[一二三1-9]?\s*[:：]?|.*(参与|参会|来访|调研)(单位|机构)(名称|名单|及人员)?.*[:：]?)\s*$"
-)
 
 
 def _text(row: Row | None) -> str | None:
@@ -34,33 +31,34 @@ def _header_year(header: dict[str, Any], record_date: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _appendix_participants(layout: Layout, table: keys.Table) -> list[dict[str, Any]]:
-    """The participant list printed after the table (``详见附件``)."""
-    appendix = table.by_key.get(keys.APPENDIX)
-    if appendix is not None and appendix.lines:
-        lines = appendix.lines
-        if lines and _APPENDIX_START.match(" ".join(lines[0])) and len(lines[0]) == 1:
-            lines = lines[1:]
-        found = split_participants(lines)
+def _appendix_participants(table: keys.Table) -> list[dict[str, Any]]:
+    """The participant list the cell refers to (``详见附件``): an appendix row, a list printed
+    in the 附件清单 row itself, or a table or lines after the form."""
+    for key in (keys.APPENDIX, keys.ATTACHMENTS):
+        row = table.by_key.get(key)
+        if row is None or (key == keys.ATTACHMENTS and len(row.lines) < 3):
+            continue
+        found = split_participants(
+            [line for line in row.lines if not keys.APPENDIX_HEADING.match(" ".join(line))]
+        )
         if found:
             return found
-    rows = [r for r in table.after if r.cells]
-    if rows:
-        lines = [[c for c in r.cells if c is not None] for r in rows]
-        width = max(len(line) for line in lines)
-        if width >= 2 and any(re.fullmatch(r"\d{1,3}", line[0] or "") for line in lines):
+    grid = [r for r in table.after if not r.free and len(r.cells) > 1]
+    if grid:
+        lines = [[c for c in r.cells if c is not None] for r in grid]
+        if any(re.fullmatch(r"\d{1,3}", line[0] or "") for line in lines):
             lines = [line[1:] for line in lines]  # drop the 序号 column
         lines = [line if len(line) > 1 else [line[0], ""] for line in lines]
         found = split_participants(lines)
         if found:
             return found
-    trailer = layout.trailer
-    for i, line in enumerate(trailer):
-        if _APPENDIX_START.match(line):
-            rest = [t for t in trailer[i + 1 :] if not _APPENDIX_START.match(t)]
-            if rest:
-                return split_participants([[t] for t in rest])
-    return []
+    text = [
+        line
+        for r in table.after
+        for line in r.lines
+        if not keys.APPENDIX_HEADING.match(" ".join(line))
+    ]
+    return split_participants(text) if text else []
 
 
 def extract_fields(layout: Layout) -> dict[str, Any]:
@@ -89,15 +87,18 @@ def extract_fields(layout: Layout) -> dict[str, Any]:
         result["activity_types"], result["activity_other"] = types, other
         warnings.extend(notes)
 
+    findings: list[str] = []  # what the self-check finds suspect: the record is partial
     prow = by.get(keys.PARTICIPANTS)
     if prow is not None:
         result["participants_text"] = prow.text or None
         if refers_to_appendix(prow.text):
-            result["participants"] = _appendix_participants(layout, table)
+            result["participants"] = _appendix_participants(table)
             if not result["participants"]:
-                warnings.append("participants: 详见附件 but no list found after the table")
+                findings.append("participants: 详见附件 but no list found after the table")
         else:
             result["participants"] = split_participants(prow.lines)
+            findings.extend(check_participants(prow.text, result["participants"]))
+    result["people_count"] = sum(len(p["people"]) for p in result["participants"])
 
     time_text = _text(by.get(keys.TIME))
     result["time_text"] = time_text
@@ -118,7 +119,9 @@ def extract_fields(layout: Layout) -> dict[str, Any]:
     content = by.get(keys.CONTENT)
     if content is not None:
         result["content_text"] = content.text or None
-        result["qa"] = parse_qa(content.text)
+        found = parse_qa(content.text)
+        result["qa"] = found.pairs
+        findings.extend(check_qa(content.text, found))
     result["attachments_text"] = _text(by.get(keys.ATTACHMENTS))
     material = by.get(keys.MATERIAL)
     result["material_info"] = (
@@ -136,6 +139,7 @@ def extract_fields(layout: Layout) -> dict[str, Any]:
         warnings.append(f"unknown row label: {row.label.replace(chr(10), '')[:30]}")
     if not header["stock_code"]:
         warnings.append("header: no 证券代码")
-    if table.known < 3 or missing or not result["start_date"]:
+    warnings.extend(findings)
+    if table.known < 3 or missing or not result["start_date"] or findings:
         result["parse"]["status"] = PARTIAL
     return result

@@ -21,11 +21,16 @@ class Row:
     label: str
     lines: list[list[str]] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)
+    free: bool = False  # text outside any table (below it, or on a page without one)
+    # a ruling above it ends the row before: a label-less row so marked is a row of its own
+    # whose label was printed on the next page (a label centred in a cell split by the break)
+    ruled_above: bool = False
 
     @property
     def text(self) -> str:
         """The value as plain text, columns joined by a space, lines by newlines."""
-        return "\n".join(" ".join(c for c in line if c) for line in self.lines).strip()
+        text = "\n".join(" ".join(c for c in line if c) for line in self.lines)
+        return text.replace("\t", " ").strip()
 
     @property
     def columns(self) -> int:
@@ -42,11 +47,11 @@ class Row:
 
 @dataclass
 class Layout:
-    """What a reader found: text above the first table, table rows, text after them."""
+    """What a reader found: text above the first table, then table rows and free-text rows
+    in reading order."""
 
     format: str
     pages: int | None = None
     header: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
-    trailer: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

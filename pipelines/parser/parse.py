@@ -15,9 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def _pdf(data: bytes) -> dict[str, Any]:
-    from pdfminer.pdfparser import PDFSyntaxError
-
-    from .pdf import Encrypted, NoTextLayer, read_pdf
+    from .pdf import Corrupt, Encrypted, NoTextLayer, read_pdf
 
     try:
         layout = read_pdf(data)
@@ -27,7 +25,7 @@ def _pdf(data: bytes) -> dict[str, Any]:
         result = empty_result("pdf", UNSUPPORTED, [str(exc)])
         result["parse"]["pages"] = exc.pages
         return result
-    except PDFSyntaxError as exc:
+    except Corrupt as exc:
         return empty_result("pdf", FAILED, [f"corrupt PDF: {exc}"])
     return extract_fields(layout)
 

@@ -57,6 +57,27 @@ ORG_WORDS = (
     "协会",
     "证券报",
     "部",
+    "科技",
+    "通信",
+    "电子",
+    "技术",
+    "信息",
+    "工程",
+    "新闻",
+    "实业",
+    "医药",
+    "能源",
+    "材料",
+    "光电",
+    "智能",
+    "软件",
+    "财险",
+    "寿险",
+    "保险",
+    "资本",
+    "私募",
+    "自营",
+    "养老金",
 )
 LATIN_ORG_WORDS = {
     "asset",
@@ -111,7 +132,7 @@ SURNAMES = set(
     "苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练"
     "廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿"
     "鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-    "傅洪赖丘蒯訾禚陳許劉張黃吳鄭林謝"
+    "傅洪赖丘蒯訾禚陳許劉張黃吳鄭林謝代宇介皋列"
 ) | {
     "欧阳",
     "司马",
@@ -155,8 +176,13 @@ _LATIN_ANY = re.compile(r"^[A-Za-z][a-zA-Z'\-]*\.?$|^\([A-Za-z]+\)$")
 _SPACED_CJK = re.compile(
     r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff](?: [\u4e00-\u9fff](?![\u4e00-\u9fff]))+"
 )
-_INDIVIDUALS = re.compile(r"^(个人|个人投资者|自然人|其他个人)\s*[:：]\s*")
+_INDIVIDUALS = re.compile(r"^(个人|个人投资者|自然人|其他个人)(\s*[:：]\s*|\s+(?=[\u4e00-\u9fff]))")
 _CAMEL = re.compile(r"^[A-Z][a-z]+[A-Z][a-z]+$")
+_ORG_END_AT = re.compile(
+    "("
+    + "|".join(sorted((re.escape(w) for w in ORG_WORDS if len(w) > 1), key=len, reverse=True))
+    + r"|[）)])$"
+)
 _GLUED = re.compile(
     r"^(?P<inst>.*[A-Za-z0-9)）.&])(?P<people>[\u4e00-\u9fff]{2,4}(?:、[\u4e00-\u9fff]{2,4})*)$"
 )
@@ -211,7 +237,8 @@ def _space_split(tokens: list[str]) -> dict[str, object] | None:
 
     def after_org(i: int) -> bool:
         prev = tokens[i - 1]
-        return _looks_org(prev) or bool(_CJK.search(prev[-1:]))
+        acronym = i == 1 and re.fullmatch(r"[A-Z][A-Z0-9&]{1,7}", prev)  # GIC Bob Qian
+        return _looks_org(prev) or bool(_CJK.search(prev[-1:])) or bool(acronym)
 
     chosen = next((c for c in candidates if after_org(c[0])), None)
     chosen = (
@@ -222,7 +249,32 @@ def _space_split(tokens: list[str]) -> dict[str, object] | None:
 
 
 def _names(text: str) -> list[str]:
-    return [n.strip() for n in re.split(r"[、，,/]", text) if n.strip()]
+    return [n.strip() for n in re.split(r"[、，,/；;\n\t]", text) if n.strip()]
+
+
+def _cell_names(cell: str) -> list[str]:
+    cell = _SPACED_CJK.sub(lambda m: m.group(0).replace(" ", ""), cell)
+    text = _join_names(cell.split("\n"))
+    return _names(text.replace(" ", "、") if _CJK.search(text) else text)
+
+
+def _join_names(lines: list[str]) -> str:
+    """A names cell's lines as one 、 list: a name cut at the line end (``周应波、蓝`` /
+    ``小康``) is joined, whole names get a 、 between them."""
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        last = re.split(r"[、，,；;\s]", out)[-1] if out else ""
+        head = re.split(r"[、，,；;\s]", line)[0]
+        if out and not out.endswith(_SEPARATORS) and not line.startswith(_SEPARATORS):
+            if _CJK.search(last + head) and (len(last) < 2 or len(head) < 2):
+                out += line
+                continue
+            out += "、" if _CJK.search(last + head) else " "
+        out += line
+    return out
 
 
 def split_entry(entry: str) -> dict[str, object] | None:
@@ -230,8 +282,8 @@ def split_entry(entry: str) -> dict[str, object] | None:
     entry = re.sub(r"\s*、\s*", "、", entry.strip(" 。.，,"))
     if not entry:
         return None
-    m = re.match(r"^(?P<inst>[^:：]+?)\s*[:：]\s*(?P<people>.*)$", entry)
-    if m and (not m["people"] or all(_is_person(n) for n in _names(m["people"]))):
+    m = re.match(r"^(?P<inst>[^:：]+?)\s*(?:[:：]|——|--)\s*(?P<people>.*)$", entry)
+    if m and (not m["people"] or all(_is_person(n, single=True) for n in _names(m["people"]))):
         return {"institution": m["inst"].strip(), "people": _names(m["people"])}
     m = re.match(r"^(?P<inst>.+?)\s*[（(](?P<people>[^（）()]+)[）)]$", entry)
     if m and "、" in m["people"] and all(_is_person(n) for n in _names(m["people"])):
@@ -239,143 +291,357 @@ def split_entry(entry: str) -> dict[str, object] | None:
     split = _space_split(entry.split(" "))
     if split:
         return split
-    for m in sorted(_ORG_END.finditer(entry), key=lambda m: -m.end()):
-        rest = entry[m.end() :]
-        names = _names(rest)
-        if names and _CJK.match(rest) and all(_is_person(n) for n in names):
-            return {"institution": entry[: m.end()].strip(), "people": names}
+    glued = glued_split(entry, need_org_end=True)
+    if glued:
+        return glued
     m = _GLUED.match(entry)
     if m and not _looks_org(m["people"]):
         return {"institution": m["inst"].strip(), "people": _names(m["people"])}
     return {"institution": entry, "people": []}
 
 
-def _continue_names(prev: str, line: str) -> str:
-    """Join a wrapped people line.
+def _width(text: str) -> int:
+    """Display width: a Chinese character is two columns, anything else one."""
+    return sum(2 if _CJK.match(ch) else 1 for ch in text)
 
-    A cut name (``张雪`` + ``薇、…``) joins directly, a cut list (``唐聪`` + ``严堃、…``) with 、.
+
+def _join_lines(lines: list[str]) -> str:
+    """One text from a cell's lines, a line break kept where it ends an entry.
+
+    In a list dense with separators (``、``, ``；``) a line break is only a wrap, even inside a
+    name (``申万`` / ``宏源``); otherwise each line is an entry (``机构名 张三、李四``) and only
+    a Latin name cut at a space runs on. A column gap (tab) always ends an entry.
     """
-    if not prev or prev.endswith(("、", "，", ",")) or line.startswith(("、", "，", ",")):
-        return prev + line
-    head = re.split(r"[、，,]", line, maxsplit=1)[0]
-    last = re.split(r"[、，, ]", prev)[-1]
-    if _CJK.match(head) and len(head) >= 2 and len(last) >= 2 and _CJK.search(last[-1:]):
-        return prev + "、" + line
-    return join_wrapped([prev, line])
-
-
-def _from_columns(lines: list[list[str]]) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
-    raw: list[str] = []
-    for cols in lines:
-        inst = cols[0].strip() if cols else ""
-        people = " ".join(c for c in cols[1:] if c).strip()
-        if re.fullmatch(
-            r"(序号|机构名称|单位名称|参会机构|机构|单位|\d{1,3})", inst
-        ) and re.fullmatch(r"(|姓名|人员|参会人员|人员姓名|参会人员姓名)", people):
-            continue
-        if not inst and out:
-            if people:
-                raw[-1] = _continue_names(raw[-1], people)
-            continue
-        if inst and not people and out and raw[-1] and not _looks_org(str(out[-1]["institution"])):
-            out[-1]["institution"] = join_wrapped([str(out[-1]["institution"]), inst])
-            continue
-        if inst.lower().strip(".") in LATIN_ORG_WORDS and not people and out:
-            out[-1]["institution"] = f"{out[-1]['institution']} {inst}"
-            continue
-        out.append({"institution": inst or None, "people": []})
-        raw.append(people)
-    for item, names in zip(out, raw, strict=False):
-        item["people"] = _names(_SPACED_CJK.sub(lambda m: m.group(0).replace(" ", ""), names))
+    found = [s for line in lines for s in _SEPARATOR_CHARS.findall(line)]
+    separators = len(found)
+    semicolons = any(s in "；;" for s in found)
+    # in a list cut by 、 or ；, a comma belongs to a name (POINT72 ASSOCIATES, LLC)
+    enders = _SEPARATORS if "," in max(found, key=found.count, default=",") else _WIDE_SEPARATORS
+    dense = separators >= len(lines)
+    listed = separators > 0  # with no separator at all, every line is an entry
+    widest = max((_width(line) for line in lines), default=0)
+    out = ""
+    for line in lines:
+        if out:
+            prev = out.rsplit("\n", 1)[-1]
+            latin_cut = (
+                re.search(r"[A-Za-z(（]$", prev)
+                and re.match(r"[A-Za-z)）]", line)
+                and _width(prev) >= 0.85 * widest
+                and listed
+            )
+            # without ；, a line 国泰中宏：潘非 opens an entry of its own
+            starts_entry = not semicolons and bool(_ENTRY_START.match(line))
+            if (
+                "\t" not in prev + line
+                and not prev.endswith(enders)
+                and not starts_entry
+                and (dense or latin_cut)
+            ):
+                out = join_wrapped([out, line])
+                continue
+            out += "\n"
+        out += line
     return out
 
 
-def _list_of_institutions(text: str) -> list[dict[str, object]] | None:
-    """``华创证券、中金公司…等机构的29位投资者`` -> bare institutions, or None if not that shape."""
-    body = _PREFIX.sub("", text.strip())
-    stripped = _COUNT_TAIL.sub("", body)
-    stripped = _ETC_TAIL.sub("", stripped)
-    if "、" not in stripped or " " in stripped.strip() or re.search(r"[:：]", stripped):
+_ENTRY_START = re.compile(r"^[^、，,；;:：\s]{2,30}\s*[:：]")
+_SEPARATOR_CHARS = re.compile(r"[、，,；;]")
+_SEPARATORS = ("、", "，", ",", "；", ";", "。")
+_WIDE_SEPARATORS = ("、", "，", "；", ";", "。")
+_PIECES = re.compile(r"[\n\t；;、，]|,(?!\s*(?:ltd|limited|inc|llc|l\.l\.c|co\b|fraser|\n))", re.I)
+_NOT_ORG = re.compile(
+    r"^(（?排名不分先后）?|等|及|以及|和|其他|等机构|等投资者|序号|(单位|机构|参会|调研)(名称|机构|单位)"
+    r"|(人员|参会人员)?姓名|(参会|调研|参与)?人员)$"
+)
+_LEAD = re.compile(r"^[（(]?\s*排名不分先后\s*[）)]?|^\d{1,3}\s*[、.．]\s*(?=\D)")
+_AUDIENCE = re.compile(r"(及|和|以及)?(参与|参加|线上|网上|在线|通过).{0,60}的?(投资者|股东|嘉宾)$")
+_ETC = re.compile(
+    r"\s*等\s*((\d+|[一二三四五六七八九十百几多数]+)\s*多?\s*[家名位个人]|机构|单位|投资者).*$"
+)
+# a piece that only counts: 共 40 名人员参加, 合计 12 家
+_RANKING = re.compile(r"[（(]?\s*排名不分先后\s*[）)]?")
+_COUNTED = re.compile(r"(等|共|合计).{0,4}\d|\d+\s*多?\s*[家位名人个]")
+_COUNTED_TAIL = re.compile(r"\s*(等|共计?|合计)?\s*\d+\s*多?\s*[家个名位人]\s*(机构|单位)?.*$")
+_COUNT_PIECE = re.compile(r"^(共|合计|总计|累计)?\s*\d+\s*多?\s*[家名位个人]")
+_SESSION = re.compile(r"^[^:：]*(投资者|参会|会议|机构|单位|人员|名单)[^:：]*[:：]\s*")
+
+
+# A cell that only describes its audience: 通过全景网参与的投资者, 线上参与…的全体投资者.
+_GENERIC = re.compile(
+    r"^(通过|线上|网上|在线|参与|参加|出席|全体|广大|中小|个人投资者|机构投资者).*投资者"
+)
+
+
+def _pieces(text: str) -> list[str]:
+    """The text cut at every separator, counting tails (``等 50 名投资者``) and prefixes
+    (``（排名不分先后）``, ``1、8 月 3 日下午会议参会投资者：``) removed."""
+    out = []
+    for piece in _PIECES.split(text):
+        piece = piece.strip(" 。.：:")
+        piece = _PREFIX.sub("", _LEAD.sub("", piece).strip())
+        m = _SESSION.match(piece)
+        if m and (
+            not _looks_org(piece[: m.end()].rstrip(":： "))
+            or re.search(r"投资者|参会|会议|名单", piece[: m.end()])
+        ):
+            piece = piece[m.end() :]
+        piece = _RANKING.sub("", piece).strip()
+        if _COUNTED.search(piece):  # 等 31 家机构 34 人, 48 家机构共 64 位投资者 (not POINT72)
+            piece = _COUNT_TAIL.sub("", piece)
+            piece = _COUNTED_TAIL.sub("", piece)
+        piece = _ETC_TAIL.sub("", piece).strip(" 。.")
+        piece = _ETC.sub("", piece)
+        piece = _AUDIENCE.sub("", piece).strip(" 。.")
+        piece = re.sub(r"等$", "", piece).strip()
+        if (
+            piece
+            and not _NOT_ORG.match(piece)
+            and not _PUBLIC.search(piece)
+            and not _COUNT_PIECE.match(piece)
+            and not re.fullmatch(r"[\d\s.．]+", piece)  # the 1 of 1、8 月 3 日…
+        ):
+            out.append(piece)
+    return out
+
+
+def _given_name(name: str) -> bool:
+    """A Chinese full name as printed in lists: surname and a one- or two-character given name
+    (four characters only with a compound surname)."""
+    if not _CJK_NAME.match(name) or _looks_org(name):
+        return False
+    if len(name) == 4:
+        return name[:2] in SURNAMES
+    return name[0] in SURNAMES or name[:2] in SURNAMES
+
+
+def glued_split(
+    entry: str, need_org_end: bool = False, known: frozenset[str] = frozenset()
+) -> dict[str, object] | None:
+    """``杭州金投资管王安戈`` -> 杭州金投资管 + 王安戈: an institution run into its people.
+
+    Every cut that leaves only names after it is scored: an institution the same list prints
+    cleanly elsewhere (``known``) counts most, then one ending in an institution word (资管,
+    证券), then a three-character name.
+    """
+    best: tuple[int, int] | None = None
+    for k in range(2, len(entry) - 1):
+        inst, rest = entry[:k], entry[k:]
+        if not _CJK.match(rest) or not _CJK.search(inst[-1]):
+            continue
+        names = _names(rest)
+        if not names or not all(_given_name(n) for n in names):
+            continue
+        org_end = bool(_ORG_END_AT.search(inst))
+        if need_org_end and not org_end:
+            continue
+        seen = inst in known or any(k.startswith(inst) for k in known)
+        score = 4 * seen + 2 * org_end + (len(names[0]) == 3)
+        if best is None or score > best[0]:
+            best = (score, k)
+    if best is None:
         return None
-    items = _names(stripped.replace("，", "、"))
-    if sum(1 for i in items if _looks_org(i)) < max(1, len(items) // 2):
-        return None
-    return [{"institution": i, "people": []} for i in items]
+    return {"institution": entry[: best[1]], "people": _names(entry[best[1] :])}
+
+
+def _names_person_list(text: str, strict: bool = True) -> bool:
+    names = _names(text)
+    return bool(names) and all(_is_person(n, strict=strict) for n in names)
+
+
+def _marks_person(piece: str) -> bool:
+    """Whether a piece names a person in a way no institution name reads: ``机构：张三``,
+    ``机构 张三``, ``某某证券张三``."""
+    m = re.match(r"^(?P<inst>[^:：]+?)\s*(?:[:：]|——|--)\s*(?P<people>.+)$", piece)
+    if m:
+        return _names_person_list(m["people"], strict=False)
+    head, _, tail = piece.rpartition(" ")
+    if head and _CJK.search(tail) and _names_person_list(tail):
+        return True
+    return glued_split(piece, need_org_end=True) is not None
+
+
+def _entries(pieces: list[str], lone_person: bool = True) -> list[dict[str, object]]:
+    """Pieces in order to entries.
+
+    In a list that names people (some pieces say so unmistakably), a piece of names belongs to
+    the entry before it and a piece is cut into institution and people; in a list of
+    institutions only, every piece is an institution as printed.
+    """
+    pieces = [_SPACED_CJK.sub(lambda m: m.group(0).replace(" ", ""), p) for p in pieces]
+    marked = sum(1 for p in pieces if _marks_person(p))
+    people_style = marked >= 2 or (marked >= 1 and len(pieces) <= 3)
+    out: list[dict[str, object]] = []
+    loose: set[int] = set()  # entries whose people all came in pieces after them
+    individuals = False
+    for piece in pieces:
+        if m := _INDIVIDUALS.match(piece):
+            out.append({"institution": None, "people": _names(piece[m.end() :])})
+            individuals = True
+            continue
+        if individuals and _names_person_list(piece, strict=False):
+            out[-1]["people"].extend(_names(piece))  # type: ignore[union-attr]
+            continue
+        individuals = False
+        if lone_person and len(pieces) == 1 and all(_given_name(n) for n in _names(piece)):
+            out.append({"institution": None, "people": _names(piece)})
+            continue
+        if not people_style:
+            out.append({"institution": piece, "people": []})
+            continue
+        if (
+            out
+            and out[-1]["institution"]
+            and len(piece.split()) <= 2  # CCBI Cathy Chan is an institution and a person
+            and _names_person_list(piece, strict=False)
+        ):
+            if not out[-1]["people"]:
+                loose.add(len(out) - 1)
+            out[-1]["people"].extend(_names(piece))  # type: ignore[union-attr]
+            continue
+        item = split_entry(piece)
+        if item and (item["institution"] or item["people"]):
+            out.append(item)
+    if people_style and sum(1 for item in out if item["people"]) >= len(out) // 2:
+        out = _cut_glued(out, loose)
+    return [item for entry in out for item in _split_two(entry)]
+
+
+def _cut_glued(items: list[dict[str, object]], loose: set[int]) -> list[dict[str, object]]:
+    """In a list of 机构+人, cut the people off institutions printed without a gap; an entry
+    in ``loose`` got its people from the pieces after it (``工银瑞信杨柯、马丽娜``)."""
+    known = frozenset(
+        str(item["institution"])
+        for item in items
+        if item["institution"] and _ORG_END_AT.search(str(item["institution"]))
+    )
+    out = []
+    for i, item in enumerate(items):
+        inst = str(item["institution"] or "")
+        cut = None
+        if inst and (i in loose or not item["people"]) and not _ORG_END_AT.search(inst):
+            cut = glued_split(inst, known=known)
+        if cut:
+            cut["people"] = [*cut["people"], *item["people"]]  # type: ignore[misc]
+        out.append(cut or item)
+    return out
+
+
+# words an institution's name ends with (a 科技 or 金融 in the middle belongs to the name)
+_FINAL = re.compile(r"(证券|基金|资管|保险|银行|信托|资本|资产|理财|财险|自营|期货|[）)])$")
+_BRANCH = re.compile(
+    r"分公司|分行|营业部|子公司|研究所|研究院|研究部|[(（]|^(香港|中国|亚洲|国际|上海|北京|深圳|"
+    r"责任|股份|有限|私人|公司|集团|控股|管理|资产|投资)"
+)
+
+
+def _split_two(item: dict[str, object]) -> list[dict[str, object]]:
+    """``三井住友信托资管美银证券`` -> two institutions, when both halves end in an
+    institution word and the second neither starts with one nor names a branch."""
+    inst = str(item["institution"] or "")
+    if item["people"] or not _CJK.search(inst):
+        return [item]
+    for m in _ORG_END.finditer(inst):
+        head, tail = inst[: m.end()], inst[m.end() :]
+        if re.fullmatch(r"[（(][^）)]*[）)]", head):
+            continue  # (广州)玄元投资: a place in front, not an institution
+        if (
+            4 <= len(tail) <= 8
+            and _FINAL.search(head)
+            and _ORG_END_AT.search(tail)
+            and not _ORG_END.match(tail)
+            and not _BRANCH.search(tail)
+            and not re.search(r"(有限|股份|管理|集团)$", head)
+            and _CJK.match(tail)
+        ):
+            return [{"institution": head, "people": []}, {"institution": tail, "people": []}]
+    return [item]
+
+
+def _merge_same(items: list[dict[str, object]]) -> list[dict[str, object]]:
+    """One entry per institution (its people joined), in first-seen order."""
+    out: list[dict[str, object]] = []
+    seen: dict[str, dict[str, object]] = {}
+    for item in items:
+        inst = item["institution"]
+        key = re.sub(r"\s+", "", str(inst)) if inst else None
+        if key is not None and key in seen:
+            people = seen[key]["people"]
+            people.extend(p for p in item["people"] if p not in people)  # type: ignore[union-attr]
+            continue
+        if key is not None:
+            seen[key] = item
+        out.append(item)
+    return out
 
 
 def split_participants_text(text: str) -> list[dict[str, object]]:
     """Split a participants cell given as plain text (lines are layout wraps or entries)."""
-    text = (text or "").strip()
-    if not text or _PUBLIC.search(re.sub(r"\s+", "", text)):
+    lines = [line.strip() for line in (text or "").split("\n") if line.strip()]
+    if not lines:
         return []
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    if len(lines) > 1 and not _SEMI.search(text):
-        bare = _list_of_institutions(join_wrapped(lines))
-        if bare is not None:
-            return bare
-    if _SEMI.search(text):
-        pieces = _SEMI.split(join_wrapped(lines, cjk_latin_space=True))
-        entries = [p.strip() for p in pieces if p.strip()]
-    elif len(lines) > 1:
-        entries = []
-        for line in lines:
-            has_space = " " in line
-            if entries and line.lower().strip(".") in LATIN_ORG_WORDS:
-                entries[-1] = _SUFFIX_MARK + line + _SUFFIX_MARK + entries[-1]
-            elif (
-                entries
-                and not has_space
-                and not _looks_org(line)
-                and ("、" in line or _is_person(line.strip("、")) or line.startswith("、"))
-            ):
-                prev = entries[-1]
-                if " " not in prev and _looks_org(prev):
-                    entries[-1] = prev + " " + line
-                else:
-                    entries[-1] = _continue_names(prev, line)
-            else:
-                entries.append(line)
-    else:
-        if all(_is_person(n, strict=True) for n in _names(lines[0])):
-            return [{"institution": None, "people": _names(lines[0])}]
-        bare = _list_of_institutions(lines[0])
-        if bare is not None:
-            return bare
-        entries = [lines[0]]
+    flat = re.sub(r"\s+", "", "".join(lines))
+    if not flat or (
+        (_PUBLIC.search(flat) or _GENERIC.match(flat)) and len(_SEPARATOR_CHARS.findall(flat)) < 2
+    ):
+        return []  # an audience, not a list (全体投资者, 通过全景网参与的投资者)
+    return _merge_same(_entries(_pieces(_join_lines(lines))))
+
+
+_HEADER_CELL = re.compile(r"((序号|\d{1,3}|[^\s]{0,4}(名称|姓名|人员|机构|单位))\s*)*")
+
+
+def _from_columns(lines: list[list[str]]) -> list[dict[str, object]]:
+    """A sub-table: institution and name cells side by side (several pairs a row possible).
+
+    A cell of names belongs to the institution in the cell before it; a row with an empty
+    first cell continues the row above.
+    """
+    rows: list[list[str]] = []
+    for cols in lines:
+        cells = [c.strip() for c in cols]
+        cells = [part.strip() for c in cells for part in c.split("\t")]
+        if all(_HEADER_CELL.fullmatch(c) for c in cells):
+            continue  # a header row
+        if rows and not cells[0] and len(cells) == len(rows[-1]):
+            rows[-1] = [
+                a + "\n" + b if a and b else a or b for a, b in zip(rows[-1], cells, strict=True)
+            ]
+        else:
+            rows.append(cells)
+    width = max((len(cells) for cells in rows), default=0)
+    names_column = [False] * width
+    for i in range(1, width):
+        filled = [cells[i] for cells in rows if i < len(cells) and cells[i]]
+        people = [
+            c for c in filled if not _looks_org(c) and all(_is_person(n) for n in _cell_names(c))
+        ]
+        names_column[i] = bool(filled) and len(people) >= 0.6 * len(filled)
     out: list[dict[str, object]] = []
-    group: dict[str, object] | None = None
-    for entry in entries:
-        entry = _SPACED_CJK.sub(lambda m: m.group(0).replace(" ", ""), entry).strip(" 。.")
-        suffix = ""
-        if entry.startswith(_SUFFIX_MARK):
-            suffix, entry = entry[1:].split(_SUFFIX_MARK, 1)
-        if m := _INDIVIDUALS.match(entry):
-            group = {"institution": None, "people": _names(entry[m.end() :])}
-            out.append(group)
-            continue
-        if group is not None and all(_is_person(n) for n in _names(entry)):
-            group["people"].extend(_names(entry))  # type: ignore[union-attr]
-            continue
-        group = None
-        entry = _PREFIX.sub("", entry)
-        if len(entries) == 1:
-            bare = _list_of_institutions(entry)
-            if bare is not None:
-                return bare
-        entry = _ETC_TAIL.sub("", entry) if re.search(r"等\s*\d*\s*(家|位|名|人)", entry) else entry
-        item = split_entry(entry)
-        if item:
-            if suffix:
-                item["institution"] = f"{item['institution']} {suffix}"
-            out.append(item)
-    return out
+    for cells in rows:
+        for i, cell in enumerate(cells):
+            if not cell or re.fullmatch(r"\d{1,3}", cell):
+                continue
+            if names_column[i] and out:
+                out[-1]["people"].extend(_cell_names(cell))  # type: ignore[union-attr]
+            else:
+                text = _SPACED_CJK.sub(lambda m: m.group(0).replace(" ", ""), cell)
+                lines = text.split("\n")
+                # a ruled cell's lines wrap one name, unless separators make it a list
+                text = _join_lines(lines) if _SEPARATOR_CHARS.search(text) else join_wrapped(lines)
+                out.extend(_entries(_pieces(text), lone_person=False))
+    if sum(1 for item in out if item["people"]) >= len(out) / 3:
+        out = _cut_glued(out, set())
+    return _merge_same(out)
 
 
 def split_participants(lines: list[list[str]]) -> list[dict[str, object]]:
     """Split a participants value (lines of columns, as rows give it)."""
-    if any(sum(1 for c in line if c) > 1 for line in lines) or any(len(line) > 1 for line in lines):
+    if any(len(line) > 1 for line in lines):
         return _from_columns(lines)
+    tabbed = sum(1 for line in lines if line and "\t" in line[0])
+    if tabbed and tabbed >= 0.3 * len(lines):  # columns without rulings
+        return _from_columns([line[0].split("\t") for line in lines if line])
     return split_participants_text("\n".join(line[0] for line in lines if line))
 
 

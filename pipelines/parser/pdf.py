@@ -1,21 +1,29 @@
-"""Read a text PDF into a :class:`Layout` with pdfplumber.
+"""Read a text PDF into a :class:`Layout`: table rows from rulings, free text around them.
 
-Fields come from ``find_tables()`` cells, never from page text (page text interleaves the
-narrow label column with the values). Fake-bold text is de-duplicated first.
+Each page is read once (:mod:`pdfpage`, PDFium); rows come from the rulings (:mod:`grid`).
+Text outside the tables after the first one is kept as free rows (content that runs on
+below the table or on pages with no table, appendices); page numbers and running headers
+and footers are dropped.
 """
 
 from __future__ import annotations
 
-import io
 import re
+from collections import Counter
 
-import pdfplumber
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+import pypdfium2 as pdfium
 
+from .grid import Band, Line, read_tables, text_lines
 from .model import Layout, Row
+from .pdfpage import Page, read_pages
 from .text import clean
 
-_PAGE_NUMBER = re.compile(r"^[-—\s]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[-—\s]*$")
+_PAGE_NUMBER = re.compile(
+    r"^[-—–\s]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[-—–\s]*$"
+    r"|^第\s*\d{1,3}\s*页\s*[,，]?\s*共\s*\d{1,3}\s*页$|^page\s*\d+(\s*of\s*\d+)?$",
+    re.I,
+)
+_MARGIN = 0.075  # share of the page height at the top and bottom where furniture lives
 
 
 class NoTextLayer(Exception):
@@ -30,99 +38,91 @@ class Encrypted(Exception):
     """The PDF needs a password."""
 
 
-def _is_password_error(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, (PDFPasswordIncorrect, PDFEncryptionError)) or any(
-            isinstance(a, (PDFPasswordIncorrect, PDFEncryptionError))
-            for a in getattr(seen, "args", ())
-        ):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+class Corrupt(Exception):
+    """PDFium cannot read the file as a PDF."""
 
 
-def _line_columns(page, cells: list) -> list[list[str]]:
-    """Visual lines of a multi-column value, columns aligned by vertical position."""
-    lines: list[tuple[float, int, str]] = []
-    for col, bbox in enumerate(cells):
-        if bbox is None:
-            continue
-        for item in page.crop(bbox).extract_text_lines(strip=True):
-            if item["text"].strip():
-                lines.append((item["top"], col, item["text"].strip()))
-    lines.sort()
-    ncols = len(cells)
-    out: list[tuple[float, list[str]]] = []
-    for top, col, text in lines:
-        if out and abs(out[-1][0] - top) < 3 and not out[-1][1][col]:
-            out[-1][1][col] = text
+def _cell_text(lines: list[Line]) -> str:
+    return "\n".join(clean(line.text) for line in lines if clean(line.text))
+
+
+def _band_row(band: Band, ruled_above: bool) -> Row:
+    lines: list[list[str]] = []
+    for subrow in band.value:
+        if len(subrow) == 1:
+            lines.extend([clean(line.text)] for line in subrow[0] if clean(line.text))
         else:
-            row = [""] * ncols
-            row[col] = text
-            out.append((top, row))
-    return [row for _, row in out]
+            lines.append([_cell_text(col) for col in subrow])
+    return Row(
+        label=_cell_text(band.label),
+        lines=lines,
+        cells=[clean(c) for c in band.cells],
+        ruled_above=ruled_above,
+    )
 
 
-def _rows_of(page, table) -> list[Row]:
-    rows = []
-    texts = table.extract()
-    for trow, cells in zip(table.rows, texts, strict=False):
-        cells = [clean(c) for c in cells]
-        boxes = list(trow.cells)
-        label = cells[0] if cells else ""
-        values = [
-            (box, text) for box, text in zip(boxes[1:], cells[1:], strict=False) if box is not None
-        ]
-        if sum(1 for _, text in values if text) > 1:
-            lines = _line_columns(page, [box for box, _ in values])
-        else:
-            value = next((text for _, text in values if text), "")
-            lines = [[line] for line in value.split("\n") if line.strip()]
-        rows.append(Row(label=label, lines=lines, cells=cells))
-    return rows
+def _furniture(pages: list[Page], free: list[tuple[Page, list[Line]]]) -> set[str]:
+    """Texts of margin lines repeated on several pages (running headers and footers)."""
+    seen: Counter[str] = Counter()
+    for page, lines in free:
+        for key in {_margin_key(page, line) for line in lines} - {None}:
+            seen[key] += 1
+    return {key for key, n in seen.items() if n >= 2 and len(pages) >= 2}
 
 
-def _text_lines(page) -> list[str]:
-    text = clean(page.extract_text() or "")
-    return [line for line in text.split("\n") if line and not _PAGE_NUMBER.match(line)]
+def _margin_key(page: Page, line: Line) -> str | None:
+    if line.bottom > page.height * _MARGIN and line.top < page.height * (1 - _MARGIN):
+        return None
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text))
 
 
 def read_pdf(data: bytes) -> Layout:
-    """Read PDF bytes. Raises NoTextLayer, Encrypted, or pdfminer/pdfplumber errors."""
+    """Read PDF bytes. Raises NoTextLayer, Encrypted or Corrupt."""
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        _ = pdf.pages
-    except Exception as exc:
-        if _is_password_error(exc):
+        pages = read_pages(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
             raise Encrypted("a password is needed to open it") from exc
-        raise
-    with pdf:
-        layout = Layout(format="pdf", pages=len(pdf.pages))
-        seen_table = False
-        has_chars = False
-        for page in pdf.pages:
-            page = page.dedupe_chars()
-            if page.chars:
-                has_chars = True
-            tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
-            if not tables:
-                (layout.trailer if seen_table else layout.header).extend(_text_lines(page))
+        raise Corrupt(str(exc)) from exc
+    layout = Layout(format="pdf", pages=len(pages))
+    if pages and not any(page.chars for page in pages):
+        raise NoTextLayer(
+            f"no text layer in {len(pages)} page(s) (scanned PDF): needs OCR", len(pages)
+        )
+    per_page = []
+    for page in pages:
+        tables, rest = read_tables(page)
+        per_page.append((page, tables, text_lines(rest)))
+    furniture = _furniture(pages, [(page, lines) for page, _, lines in per_page])
+    seen_table = False
+    for page, tables, lines in per_page:
+        items: list[tuple[float, Row]] = []
+        for line in lines:
+            text = clean(line.text)
+            if not text or _PAGE_NUMBER.match(text):
                 continue
-            if not seen_table:
-                top = tables[0].bbox[1]
-                if top > 1:
-                    layout.header.extend(_text_lines(page.crop((0, 0, page.width, top))))
-            seen_table = True
-            # text between tables is page furniture: keep only the text after the last one
-            layout.trailer = []
-            for table in tables:
-                layout.rows.extend(_rows_of(page, table))
-            bottom = tables[-1].bbox[3]
-            if bottom < page.height - 1:
-                layout.trailer.extend(_text_lines(page.crop((0, bottom, page.width, page.height))))
-        if layout.pages and not has_chars:
-            raise NoTextLayer(
-                f"no text layer in {layout.pages} page(s) (scanned PDF): needs OCR", layout.pages
-            )
+            if seen_table or tables:
+                if _margin_key(page, line) in furniture:
+                    continue
+                if not seen_table and line.bottom <= tables[0].top:
+                    layout.header.append(text)
+                    continue
+                items.append((line.top, Row(label="", lines=[[text]], free=True)))
+            else:
+                layout.header.append(text)
+        for table in tables:
+            for n, band in enumerate(table.bands):
+                top = min(
+                    [ln.top for ln in band.label]
+                    + [ln.top for sub in band.value for col in sub for ln in col]
+                    or [table.top]
+                )
+                items.append((top, _band_row(band, ruled_above=n > 0)))
+        seen_table = seen_table or bool(tables)
+        items.sort(key=lambda item: item[0])
+        for _, row in items:
+            if row.free and layout.rows and layout.rows[-1].free:
+                layout.rows[-1].lines.extend(row.lines)
+            else:
+                layout.rows.append(row)
     return layout

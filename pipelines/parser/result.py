@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "2.0.0"
 
 OK = "ok"
 PARTIAL = "partial"
@@ -20,6 +20,7 @@ FIELDS = (
     "activity_other",
     "participants",
     "participants_text",
+    "people_count",
     "time_text",
     "start_date",
     "end_date",

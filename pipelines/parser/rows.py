@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .model import Row
@@ -101,9 +102,21 @@ def classify(label: str) -> str | None:
     return None
 
 
+# How the labels of a record table begin: a label that begins so is a new row, not the tail
+# of the label before it.
+_LABEL_START = re.compile(
+    r"^(投资者关系|参与|参会|上市公司|公司|接待|时间|地点|附件|日期|活动|调研)"
+)
+# A line that opens an appendix after the form (附件：参会机构名单, 附件一, 参会单位名单).
+APPENDIX_HEADING = re.compile(
+    r"^(附件(清单)?\s*[一二三四1-9]?\s*[:：、.]?.{0,20}|(附表|附)?.{0,12}(参与|参会|来访|调研|与会)(单位|机构|人员)"
+    r"(名称|名单|及人员|清单|明细)?(名单|清单|明细|列表)?[:：]?)\s*$"
+)
+
+
 @dataclass
 class Table:
-    """Rows by key (first occurrence wins) and the rows no key matched, in order."""
+    """Rows by key (first occurrence wins), rows no key matched, and the appendix rows."""
 
     by_key: dict[str, Row] = field(default_factory=dict)
     unknown: list[Row] = field(default_factory=list)
@@ -112,19 +125,50 @@ class Table:
 
 
 def merge_rows(rows: list[Row]) -> Table:
-    """Join label-less rows to the row before them and index the rows by key.
+    """Join continuation rows to the row they continue and index the rows by key.
 
-    Rows after the last known row of the record table (attachment tables) go to ``after``.
+    A label-less table row continues the row before it (a cell over a page break); a label
+    that only makes sense joined to the one before it (``投资者关系活动主要内`` / ``容介绍``)
+    continues it too. Free text below the form continues the content row, unless it opens an
+    appendix (``附件：参会机构名单``): from there on, rows go to ``after``.
     """
     merged: list[tuple[str | None, Row]] = []
-    for row in rows:
-        key = classify(row.label)
-        if merged and not squeeze_label(row.label):
-            _prev_key, prev = merged[-1]
-            prev.extend(row)
-            continue
-        merged.append((key, Row(label=row.label, lines=list(row.lines), cells=list(row.cells))))
+    content: Row | None = None
+    in_appendix = False
     table = Table()
+    for row in rows:
+        label = squeeze_label(row.label)
+        if row.free and APPENDIX_HEADING.match(row.lines[0][0] if row.lines else ""):
+            in_appendix = True
+        if in_appendix:
+            table.after.append(row)
+            continue
+        if row.free and content is not None and not content.free:
+            content.extend(row)
+            continue
+        if merged and not label and not row.ruled_above:
+            merged[-1][1].extend(row)
+            continue
+        if merged and merged[-1][1].ruled_above and not squeeze_label(merged[-1][1].label):
+            prev = merged.pop()[1]  # the label of a row begun on the page before
+            row = Row(label=row.label, lines=prev.lines + row.lines, cells=row.cells, free=row.free)
+        key = classify(row.label)
+        if merged and label and (key is None or merged[-1][0] is None):
+            prev_key, prev = merged[-1]
+            joined = classify(prev.label + row.label)
+            fragment = key is None and not _LABEL_START.match(label)
+            if joined is not None and (
+                (prev_key is None and joined == (key or joined))
+                or (fragment and joined == prev_key)
+            ):
+                prev.label += row.label
+                prev.extend(row)
+                merged[-1] = (joined, prev)
+                continue
+        new = Row(label=row.label, lines=list(row.lines), cells=list(row.cells), free=row.free)
+        merged.append((key, new))
+        if key == CONTENT and content is None:
+            content = new
     last_known = max((i for i, (key, _) in enumerate(merged) if key), default=-1)
     for i, (key, row) in enumerate(merged):
         if key and key not in table.by_key:

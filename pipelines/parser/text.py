@@ -7,15 +7,20 @@ import unicodedata
 
 _LATIN = re.compile(r"[A-Za-z0-9&.,)]")
 _LATIN_START = re.compile(r"[A-Za-z0-9&(]")
-_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
+_SPACES = re.compile(r"[ \u3000\u00a0]+")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+_TAB = re.compile(r" *\t[\t ]*")
 
 
 def clean(text: str | None) -> str:
-    """Normalise spaces (NBSP, ideographic) and strip each line and the whole text."""
+    """Normalise spaces (NBSP, ideographic, zero-width) and strip each line and the whole text.
+
+    A tab (a column gap the layout found) is kept, one per gap.
+    """
     if not text:
         return ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = _ZERO_WIDTH.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [_TAB.sub("\t", _SPACES.sub(" ", line)).strip() for line in text.split("\n")]
     return "\n".join(lines).strip()
 
 

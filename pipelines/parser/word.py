@@ -107,10 +107,13 @@ def read_docx(data: bytes) -> Layout:
     for child in document.element.body:
         if child.tag == _TBL:
             seen_table = True
-            layout.trailer = []
             layout.rows.extend(_table_rows(child))
         elif child.tag == _P:
-            text = clean(_paragraph_text(child))
-            target = layout.trailer if seen_table else layout.header
-            target.extend(line for line in text.split("\n") if line)
+            lines = [line for line in clean(_paragraph_text(child)).split("\n") if line]
+            if not seen_table:
+                layout.header.extend(lines)
+            elif lines and layout.rows[-1].free:
+                layout.rows[-1].lines.extend([line] for line in lines)
+            elif lines:
+                layout.rows.append(Row(label="", lines=[[line] for line in lines], free=True))
     return layout
