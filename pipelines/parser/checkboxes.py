@@ -1,8 +1,8 @@
 """Which 活动类别 options are ticked.
 
-Ticked: ☑ √ ✓ ✔ ■ ☒ ⊠ and Wingdings U+F0FE (also U+F052 / U+F0FD); empty: □ ☐ and Wingdings
-U+F0A8 (also U+F06F / U+F071). When a ticked glyph was lost in conversion, the ticked options
-are the ones with no box in front while the others have one.
+Ticked: ☑ √ ✓ ✔ ■ ☒ ⊠, a cross (× ✗ X) and Wingdings U+F0FE (also U+F052 / U+F0FD); empty:
+□ ☐ and Wingdings U+F0A8 (also U+F06F / U+F071). When a ticked glyph was lost in conversion,
+the ticked options are the ones with no box in front while the others have one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ OPTIONS = (
     "现场参观",
     "其他",
 )
-TICKED = "☑√✓✔■☒⊠\uf0fe\uf052\uf0fd\uf0fc"
+TICKED = "☑√✓✔■☒⊠×✗✘Xx\uf0fe\uf052\uf0fd\uf0fc"
 EMPTY = "□☐\uf0a8\uf06f\uf071"
 _OPTION = re.compile("|".join(OPTIONS))
 _PLACEHOLDER = re.compile(r"^(请?文字说明.*|请注明.*|如有.*)$")

@@ -158,7 +158,8 @@ _ORG_END = re.compile(
     + r"|[）)]"
 )
 _PUBLIC = re.compile(
-    r"(网上|线上|网络|全体|广大|在线).{0,12}投资者|投资者.{0,6}(网上|线上|在线)提问|^(个人)?投资者$"
+    r"(网上|线上|网络|全体|广大|在线).{0,12}投资者|投资者.{0,6}(网上|线上|在线)提问"
+    r"|^(个人|机构|中小|全体)?投资者$|严格遵守|未公开重大信息|信息泄露"
 )
 _SEE_APPENDIX = re.compile(r"(详见|见|参见|请见)\s*(本表)?附件|附件\s*[一二三1-9]?\s*$")
 _PREFIX = re.compile(r"^(参与|参会|来访|调研)?(机构|单位|人员)(与人数|名称|及人员)?\s*[:：]\s*")
@@ -224,6 +225,8 @@ def _space_split(tokens: list[str]) -> dict[str, object] | None:
     candidates = []
     for i in range(1, len(tokens)):
         names = _names(" ".join(tokens[i:]))
+        if len(names) == 1 and all(_given_name(t) for t in tokens[i:]):
+            names = tokens[i:]  # 中信证券 张三 李四: names cut by spaces
         prev = tokens[i - 1]
         single = _looks_org(prev) or bool(_CJK.search(prev[-1:]))
         if (

@@ -25,7 +25,8 @@ _EXPLICIT = re.compile(
     re.I,
 )
 _ANSWER = re.compile(
-    r"^\s*(?:A\s*\d{0,3}|答\s*\d{0,3}|回\s*复|答\s*复|回\s*答|公司回复|公司答复)\s*(?:[:：]\s*|$)",
+    r"^\s*(?:(?:A\s*\d{0,3}|答\s*\d{0,3}|回\s*复|答\s*复|回\s*答|公司回复|公司答复)\s*(?:[:：]\s*|$)"
+    r"|(?:A\s*\d{1,3}|答)\s*[、.．](?!\d)\s*)",
     re.I,
 )
 _NUMBER = {
@@ -133,7 +134,7 @@ def _question_starts(lines: list[str]) -> tuple[list[int], str]:
     explicit = [
         i
         for i in explicit
-        if not (i + 1 in explicit and not _strip_marker(lines[i], "explicit").strip())
+        if not (i - 1 in explicit and not _strip_marker(lines[i - 1], "explicit").strip())
     ]
     best: tuple[float, list[int], str] | None = None
     for style in ("num", "paren", "cn"):
@@ -206,6 +207,8 @@ def parse_qa(text: str) -> QAResult:
     ends = [*starts[1:], len(lines)]
     for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
         block = [_strip_marker(lines[start], style), *lines[start + 1 : end]]
+        if not block[0].strip() and len(block) > 1 and _EXPLICIT.match(block[1]):
+            block = [_strip_marker(block[1], style), *block[2:]]  # 问题 1 / 问：…
         if n == len(starts) - 1 and style != "cn":
             for k, line in enumerate(block[1:], 1):
                 if (_HEADING.match(line) or _CLOSING.match(line)) and not _ANSWER.match(line):

@@ -125,12 +125,16 @@ def _entry(piece: str) -> tuple[str | None, str | None]:
     name = _person(after) if after else None
     if name is None and after:
         name = _person(after.split()[0])  # 张三先生等, 张 三
-    if name is not None or not before:
-        prefix = re.sub(r"^(本?公司|我司)", "", before)
-        title = piece[start:end] if not _TITLE_PREFIX.search(prefix) else prefix + piece[start:end]
-        return name, title.strip() or None
-    name = _person(before.split()[-1]) or _person(before)  # 张三 董事长
-    return name, (piece[start:].strip() or None) if name else (piece.strip() or None)
+    if name is None and before:
+        words = before.split()
+        for word in (words[-1], words[0], before):
+            if found := _person(word):  # 张三 证券部经理: the title is all that follows the name
+                return found, piece[piece.index(word) + len(word) :].strip(" ：:") or None
+    if name is None and after:
+        return None, piece.strip() or None
+    prefix = re.sub(r"^(本?公司|我司)", "", before)
+    title = piece[start:end] if not _TITLE_PREFIX.search(prefix) else prefix + piece[start:end]
+    return name, title.strip() or None
 
 
 def _parse(lines: list[str]) -> tuple[list[dict[str, str | None]], int]:
@@ -141,13 +145,13 @@ def _parse(lines: list[str]) -> tuple[list[dict[str, str | None]], int]:
     for line in (part.strip() for text in lines for part in _NUMBERING.split(text)):
         line_start = len(out)
         for piece in _PIECES.split(line):
-            piece = piece.strip()
+            piece = re.sub(r"\s*等$", "", piece.strip())  # 证券事务代表、IR等
             if not piece:
                 continue
             name, title = _entry(piece)
-            bare = re.sub(r"^(本?公司|我司)", "", piece)
-            if name is None and title and _titles(bare) == (0, len(bare)):
-                carried.append(title)
+            span = _titles(piece)
+            if name is None and title and span and span[1] == len(piece):
+                carried.append(title)  # only titles: they belong to the name that follows
                 continue
             if carried:
                 title = "、".join([*carried, title] if title else carried)
