@@ -163,3 +163,43 @@ def test_page_numbers_never_enter_the_content() -> None:
         result = parse_document(path.read_bytes())
         lines = (result["content_text"] or "").split("\n")
         assert not [line for line in lines if page_number.match(line)], path.name
+
+
+def test_a_record_printed_as_labelled_paragraphs() -> None:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for line in (
+        "证券代码：300001  证券简称：示例科技",
+        "示例科技股份有限公司投资者关系活动记录表",
+        "投资者关系活动类别：☑特定对象调研 □分析师会议 □其他",
+        "参与单位名称及人员姓名：中信证券 张三；华泰证券 李四",
+        "时间：2024年5月9日 14:00-15:00",
+        "地点：公司会议室",
+        "上市公司接待人员姓名：董事会秘书 王五",
+        "投资者关系活动主要内容介绍：",
+        "1、公司毛利率如何？",
+        "答：稳定。",
+        "2、产能如何？",
+        "答：充足。",
+        "日期：2024年5月10日",
+    ):
+        document.add_paragraph(line)
+    data = io.BytesIO()
+    document.save(data)
+    result = parse_document(data.getvalue())
+    assert result["parse"]["status"] == "ok"
+    assert result["stock_code"] == "300001" and result["activity_types"] == ["特定对象调研"]
+    assert [(p["institution"], p["people"]) for p in result["participants"]] == [
+        ("中信证券", ["张三"]),
+        ("华泰证券", ["李四"]),
+    ]
+    assert (result["start_date"], result["location"], result["record_date"]) == (
+        "2024-05-09",
+        "公司会议室",
+        "2024-05-10",
+    )
+    assert result["reception"] == [{"name": "王五", "title": "董事会秘书"}]
+    assert [q["question"] for q in result["qa"]] == ["公司毛利率如何？", "产能如何？"]

@@ -67,7 +67,14 @@ def extract_fields(layout: Layout) -> dict[str, Any]:
     warnings: list[str] = result["parse"]["warnings"]
     result["parse"]["pages"] = layout.pages
     table = keys.merge_rows(layout.rows)
-    header = parse_header(layout.header)
+    head = layout.header
+    if table.known < 3:  # no record table: perhaps the fields are printed as labelled lines
+        lines = head + [line[0] for row in layout.rows for line in row.lines if line]
+        found_head, found_rows = keys.rows_from_lines(lines)
+        found = keys.merge_rows(found_rows)
+        if found.known >= 3:
+            table, head = found, found_head
+    header = parse_header(head)
     result.update(header)
     by = table.by_key
 
@@ -91,13 +98,17 @@ def extract_fields(layout: Layout) -> dict[str, Any]:
     prow = by.get(keys.PARTICIPANTS)
     if prow is not None:
         result["participants_text"] = prow.text or None
-        if refers_to_appendix(prow.text):
+        appendix = refers_to_appendix(prow.text)
+        if appendix:
             result["participants"] = _appendix_participants(table)
             if not result["participants"]:
                 findings.append("participants: 详见附件 but no list found after the table")
         else:
             result["participants"] = split_participants(prow.lines)
-            findings.extend(check_participants(prow.text, result["participants"]))
+        if result["participants"] or not appendix:
+            findings.extend(
+                check_participants(prow.text, result["participants"], listed_here=not appendix)
+            )
     result["people_count"] = sum(len(p["people"]) for p in result["participants"])
 
     time_text = _text(by.get(keys.TIME))

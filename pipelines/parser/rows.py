@@ -179,3 +179,26 @@ def merge_rows(rows: list[Row]) -> Table:
         elif not key:
             table.unknown.append(row)
     return table
+
+
+_LABELLED_LINE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]\s*)?(?P<label>[^\t:：]{2,20}?)\s*(?:[:：]|\t)\s*(?P<value>.*)$"
+)
+
+
+def rows_from_lines(lines: list[str]) -> tuple[list[str], list[Row]]:
+    """A record printed without a table: ``时间：2024 年 5 月 9 日`` paragraphs (or a label and
+    its value in columns). Lines before the first label are the header; a line with no label
+    continues the row above. Returns (header, rows)."""
+    header: list[str] = []
+    rows: list[Row] = []
+    for line in lines:
+        m = _LABELLED_LINE.match(line)
+        if m and classify(m["label"]) is not None:
+            value = m["value"].strip()
+            rows.append(Row(label=m["label"], lines=[[value]] if value else []))
+        elif rows:
+            rows[-1].lines.append([line])
+        else:
+            header.append(line)
+    return header, rows

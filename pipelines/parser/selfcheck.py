@@ -51,8 +51,22 @@ def check_qa(content: str | None, found: QAResult) -> list[str]:
     return warnings
 
 
-def check_participants(text: str | None, participants: list[dict[str, Any]]) -> list[str]:
-    """A warning when much of the participants cell went into no institution or person."""
+# a count of all the institutions (59 家机构，详见附件), not of the rest (…等 106 家机构)
+_STATED = re.compile(r"(?<![等\d])(\d+)家(机构|单位)")
+
+
+def check_participants(
+    text: str | None, participants: list[dict[str, Any]], listed_here: bool = True
+) -> list[str]:
+    """A warning when fewer institutions were read than the cell says there are (``59 家机构，
+    详见附件``) or, for a list in the cell itself (``listed_here``), when much of its text went
+    into no institution or person."""
+    stated = _STATED.search(re.sub(r"\s+", "", text or ""))
+    read = sum(1 for p in participants if p.get("institution"))
+    if stated and read < 0.9 * int(stated.group(1)):
+        return [f"participants: {stated.group(1)} institutions stated, {read} read"]
+    if not listed_here:
+        return []
     text = _AUDIENCE.sub("", text or "")
     rest = _squeeze(text)
     total = len(rest)
@@ -65,7 +79,7 @@ def check_participants(text: str | None, participants: list[dict[str, Any]]) -> 
     names += [n for p in participants for n in p.get("people") or []]
     for name in sorted((_squeeze(n) for n in names), key=len, reverse=True):
         if name:
-            rest = rest.replace(name, "", 1)
+            rest = rest.replace(name, "")  # every time: an institution printed twice is one entry
     rest = _BOILERPLATE.sub("", rest)
     rest = re.sub(r"\d+", "", rest)
     if len(rest) > max(6, _UNPLACED_SHARE * total):
