@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.parser import PARSER_VERSION, parse_document  # noqa: E402
-from tests.truth_score import overall, score, silent_loss  # noqa: E402
+from pipelines.parser import PARSER_VERSION  # noqa: E402
+from tests.truth_score import overall, parse_all, score, silent_loss  # noqa: E402
 
 
 def _mean(values: list[float]) -> float | None:
@@ -43,20 +41,6 @@ def _micro_f1(
     precision = hits / n_parsed if n_parsed else None
     f1 = 2 * hits / (n_truth + n_parsed) if n_truth + n_parsed else None
     return recall, precision, f1
-
-
-def _parse_all(paths: list[Path]) -> dict[Path, dict | str]:
-    """Each document parsed (largest first, over the CPUs); a raised error kept as its text."""
-    paths = sorted(paths, key=lambda p: p.stat().st_size, reverse=True)
-    out: dict[Path, dict | str] = {}
-    with ProcessPoolExecutor(max_workers=max(1, min(len(paths), os.cpu_count() or 1))) as pool:
-        futures = {path: pool.submit(parse_document, path.read_bytes()) for path in paths}
-        for path, future in futures.items():
-            try:
-                out[path] = future.result()
-            except Exception as exc:
-                out[path] = f"{type(exc).__name__}: {exc}"
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             del docs[stem]
 
     start = time.perf_counter()
-    results = _parse_all(list(docs.values()))
+    results = parse_all(list(docs.values()))
     elapsed = time.perf_counter() - start
 
     scored: dict[str, dict] = {}

@@ -8,15 +8,12 @@ Documents are parsed once per module, in parallel, and only those whose tests we
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from pipelines.parser import parse_document
-from tests.truth_score import score, silent_loss
+from tests.truth_score import parse_all, score, silent_loss
 
 TESTS = Path(__file__).resolve().parent
 TRUTH = TESTS / "truth"
@@ -86,28 +83,6 @@ def _pdf(stem: str, truth: dict) -> Path:
     return path
 
 
-def _parse_all(paths: list[Path]) -> dict[Path, dict | str]:
-    """Parse each path (largest first, over the CPUs); a raised error is kept as its text."""
-    paths = sorted(paths, key=lambda p: p.stat().st_size, reverse=True)
-    workers = min(len(paths), os.cpu_count() or 1)
-    out: dict[Path, dict | str] = {}
-    if workers <= 1:
-        for path in paths:
-            try:
-                out[path] = parse_document(path.read_bytes())
-            except Exception as exc:
-                out[path] = f"parse_document raised {type(exc).__name__}: {exc}"
-        return out
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {path: pool.submit(parse_document, path.read_bytes()) for path in paths}
-        for path, future in futures.items():
-            try:
-                out[path] = future.result()
-            except Exception as exc:
-                out[path] = f"parse_document raised {type(exc).__name__}: {exc}"
-    return out
-
-
 @pytest.fixture(scope="module")
 def parsed(request: pytest.FixtureRequest) -> Callable[[Path], dict]:
     """Each document parsed once; every collected document of this module in one parallel go."""
@@ -119,11 +94,11 @@ def parsed(request: pytest.FixtureRequest) -> Callable[[Path], dict]:
             path = RECORDS / truth.get("file", f"{stem}.pdf")
             if path.is_file():
                 wanted.add(path)
-    cache = _parse_all(sorted(wanted))
+    cache = parse_all(sorted(wanted))
 
     def get(path: Path) -> dict:
         if path not in cache:
-            cache.update(_parse_all([path]))
+            cache.update(parse_all([path]))
         result = cache[path]
         if isinstance(result, str):
             pytest.fail(f"{path.name}: {result}")

@@ -19,11 +19,16 @@ precision) and ``qa_answers``.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
+
+from pipelines.parser import parse_document
 
 SCALAR_FIELDS = (
     "stock_code",
@@ -274,3 +279,17 @@ def overall(scores: dict) -> float:
     """Mean of one document's per-field scores (qa as F1, with reception_titles, qa_answers)."""
     values = list(scores["fields"].values())
     return sum(values) / len(values) if values else 0.0
+
+
+def parse_all(paths: list[Path]) -> dict[Path, dict | str]:
+    """Each document parsed (largest first, over the CPUs); a raised error kept as its text."""
+    paths = sorted(paths, key=lambda p: p.stat().st_size, reverse=True)
+    out: dict[Path, dict | str] = {}
+    with ProcessPoolExecutor(max_workers=max(1, min(len(paths), os.cpu_count() or 1))) as pool:
+        futures = {path: pool.submit(parse_document, path.read_bytes()) for path in paths}
+        for path, future in futures.items():
+            try:
+                out[path] = future.result()
+            except Exception as exc:
+                out[path] = f"parse_document raised {type(exc).__name__}: {exc}"
+    return out

@@ -1,10 +1,16 @@
 """Split the 参与单位名称及人员姓名 cell into ``[{"institution", "people"}]``.
 
-Shapes seen: a ``机构 | 人员`` sub-table (one line per institution, people wrapping onto
-lines with an empty institution column), ``机构 人员、人员；机构 人员；`` running text wrapped
-at any character, ``机构：人、人`` lines, bare institution lists separated by ``；`` or ``、``
-(``…等31家机构34人``), "详见附件" with the list after the table, and no list at all
-("投资者网上提问").
+Shapes seen: a ``机构 | 人员`` sub-table (ruled or not, the institution centred beside its
+names, several pairs side by side), ``机构 人员、人员；机构 人员；`` running text wrapped at any
+character, ``机构：人、人`` or ``机构——人`` lines, ``某某证券张三`` run together, bare institution
+lists separated by ``；`` or ``、`` (``…等31家机构34人``), a list in an appendix, and no list at
+all (``投资者网上提问``).
+
+A cell is first cut into pieces at its separators; where a line break is a separator depends on
+the cell (a list dense with ``、`` wraps anywhere, a list of ``机构 人员`` lines does not). Then
+the list as a whole decides whether it names people: only where some pieces say so
+unmistakably is a piece cut into institution and people, so an institution-only list keeps
+``景顺长城`` whole.
 """
 
 from __future__ import annotations
@@ -151,8 +157,6 @@ SURNAMES = set(
     "端木",
     "南宫",
 }
-_SEMI = re.compile(r"[；;]")
-_SUFFIX_MARK = "\x00"
 _ORG_END = re.compile(
     "|".join(sorted((re.escape(w) for w in ORG_WORDS if len(w) > 1), key=len, reverse=True))
     + r"|[）)]"
@@ -165,13 +169,6 @@ _SEE_APPENDIX = re.compile(
     r"(详见|见|参见|请见|参阅)\s*(本表|文末|文后|下表)?(附件|附表)|附件\s*[一二三1-9]?\s*$"
 )
 _PREFIX = re.compile(r"^(参与|参会|来访|调研)?(机构|单位|人员)(与人数|名称|及人员)?\s*[:：]\s*")
-_COUNT_TAIL = re.compile(
-    r"\s*(等|共计?|合计)?\s*(\d+|[一二三四五六七八九十百几多数]+)\s*(家|个)?\s*(机构|单位|家)?(的|共)?\s*"
-    r"((\d+|[一二三四五六七八九十百几多数]+)\s*(位|名|人)\s*(投资者|人员|嘉宾)?)?[。.]?\s*$"
-)
-_ETC_TAIL = re.compile(
-    r"\s*等(机构|单位)?(的)?(\d+|[一二三四五六七八九十百几多数]+)?\s*(位|名|人|家)?\s*(投资者|人员|机构)?[。.]?\s*$"
-)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_NAME = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,6})$")
 _LATIN_WORD = re.compile(r"^[A-Z][a-zA-Z'\-]*\.?$")
@@ -361,14 +358,14 @@ _NOT_ORG = re.compile(
 )
 _LEAD = re.compile(r"^[（(]?\s*排名不分先后\s*[）)]?|^\d{1,3}\s*[、.．]\s*(?=\D)")
 _AUDIENCE = re.compile(r"(及|和|以及)?(参与|参加|线上|网上|在线|通过).{0,60}的?(投资者|股东|嘉宾)$")
-_ETC = re.compile(
-    r"\s*等\s*((\d+|[一二三四五六七八九十百几多数]+)\s*多?\s*[家名位个人]|机构|单位|投资者).*$"
-)
-# a piece that only counts: 共 40 名人员参加, 合计 12 家
 _RANKING = re.compile(r"[（(]?\s*排名不分先后\s*[）)]?")
-_COUNTED = re.compile(r"(等|共|合计).{0,4}\d|\d+\s*多?\s*[家位名人个]")
-_COUNTED_TAIL = re.compile(r"\s*(等|共计?|合计)?\s*\d+\s*多?\s*[家个名位人]\s*(机构|单位)?.*$")
-_COUNT_PIECE = re.compile(r"^(共|合计|总计|累计)?\s*\d+\s*多?\s*[家名位个人]")
+# what counts instead of naming, from where it starts to the end of the piece: 等 31 家机构 34 人,
+# 等机构的投资者, 48 家机构共 64 位投资者, a piece of its own like 共 40 名人员参加 (not POINT72)
+_NUMBER = r"(?:\d+|[一二三四五六七八九十百几多数]+)"
+_TAIL = re.compile(
+    r"\s*(?:(?:等|共计?|合计|总计)\s*(?:" + _NUMBER + r"|机构|单位|投资者|人员|的)"
+    r"|(?<![A-Za-z])\d+\s*多?\s*[家个名位人]).*$"
+)
 _SESSION = re.compile(r"^[^:：]*(投资者|参会|会议|机构|单位|人员|名单)[^:：]*[:：]\s*")
 
 
@@ -391,19 +388,13 @@ def _pieces(text: str) -> list[str]:
             or re.search(r"投资者|参会|会议|名单", piece[: m.end()])
         ):
             piece = piece[m.end() :]
-        piece = _RANKING.sub("", piece).strip()
-        if _COUNTED.search(piece):  # 等 31 家机构 34 人, 48 家机构共 64 位投资者 (not POINT72)
-            piece = _COUNT_TAIL.sub("", piece)
-            piece = _COUNTED_TAIL.sub("", piece)
-        piece = _ETC_TAIL.sub("", piece).strip(" 。.")
-        piece = _ETC.sub("", piece)
+        piece = _TAIL.sub("", _RANKING.sub("", piece).strip())
         piece = _AUDIENCE.sub("", piece).strip(" 。.")
         piece = re.sub(r"等$", "", piece).strip()
         if (
             piece
             and not _NOT_ORG.match(piece)
             and not _PUBLIC.search(piece)
-            and not _COUNT_PIECE.match(piece)
             and not re.fullmatch(r"[\d\s.．]+", piece)  # the 1 of 1、8 月 3 日…
         ):
             out.append(piece)
