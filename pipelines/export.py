@@ -211,18 +211,28 @@ TEXT_FIELDS = (
 )
 
 
-def archived_records(
+def selected_entries(
     store: ArchiveStore,
     since: date | None = None,
     until: date | None = None,
     sources: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Index entries of the records published in [since, until], by source, in published order."""
+    return [
+        entry
+        for source in sources or archive_sources(store)
+        for entry in load_index(store, source).select(since=since, until=until)
+    ]
+
+
+def archived_records(
+    store: ArchiveStore, entries: list[dict[str, Any]]
 ) -> Iterator[dict[str, Any]]:
-    """The archive's records published in [since, until], by source, in published order."""
-    for source in sources or archive_sources(store):
-        for entry in load_index(store, source).select(since=since, until=until):
-            record = parse_record(store.read(entry["key"]))
-            if record is not None:
-                yield record
+    """The records ``entries`` name, read one at a time."""
+    for entry in entries:
+        record = parse_record(store.read(entry["key"]))
+        if record is not None:
+            yield record
 
 
 @dataclass

@@ -4,7 +4,6 @@ whose parsed fields changed (a new parser version that reads the same gives the 
 from __future__ import annotations
 
 import copy
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -15,10 +14,9 @@ from typing import Any
 from pipelines.index import archive_sources, load_index, parse_record
 from pipelines.parse import failed_parse, merge_parsed, parse_pool
 from pipelines.parser import parse_document
+from pipelines.progress import Meter, Progress
 from pipelines.records import record_bytes
 from pipelines.storage import ArchiveStore
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -62,7 +60,7 @@ def reparse_archive(
                 for entry in index.select(since=since, older_than=older_than)
                 if entry.get("file_key") and not entry.get("error")
             ]
-            meter = Meter(source, len(todo), progress, every)
+            meter = Meter(f"reparse {source}", len(todo), progress, every)
             for entry, parsed in _parsed(store, todo, pool.submit, workers * 2):
                 record = parse_record(store.read(entry["key"]))
                 result.checked += 1
@@ -73,9 +71,9 @@ def reparse_archive(
                     store.write(entry["key"], record_bytes(new), "application/json")
                     index.add(new)
                     result.changed += 1
-                meter.tick(result.changed)
+                meter.tick(f"{result.changed} changed so far")
             index.save()
-            meter.done(result.changed)
+            meter.done(f"{result.changed} changed so far")
     return result
 
 
@@ -106,31 +104,3 @@ def _settled(
         return entry, future.result()
     except Exception as exc:  # parse_document does not raise; a dead worker does
         return entry, failed_parse(f"parser error: {exc!r}")
-
-
-class Meter:
-    """Progress lines: records done/total, changed, rate, time left."""
-
-    def __init__(self, source: str, total: int, progress: Progress | None, every: float):
-        self.source, self.total, self.progress, self.every = source, total, progress, every
-        self.count = 0
-        self.started = self.shown = time.monotonic()
-
-    def tick(self, changed: int) -> None:
-        self.count += 1
-        if self.progress and time.monotonic() - self.shown >= self.every:
-            self.shown = time.monotonic()
-            self.progress(self.line(changed))
-
-    def done(self, changed: int) -> None:
-        if self.progress:
-            self.progress(self.line(changed))
-
-    def line(self, changed: int) -> str:
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = self.count / elapsed
-        left = (self.total - self.count) / rate if rate else 0
-        return (
-            f"reparse {self.source}: {self.count}/{self.total} records, {changed} changed so far, "
-            f"{rate:.1f}/s, about {int(left)}s left"
-        )

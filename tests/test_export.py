@@ -75,6 +75,7 @@ def test_export_tables_match_the_archive(cninfo, seaweed, bucket, tmp_path):
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "export: 6/6 records" in result.stderr  # the progress line, done/total
     tables = {
         name: pq.read_table(tmp_path / "pq" / f"{name}.parquet")
         for name in ("records", "participants", "reception", "qa")

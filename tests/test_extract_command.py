@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,3 +49,19 @@ def test_extract_unparseable_file_is_not_an_error(tmp_path: Path) -> None:
     proc = _scrapy(str(bad))
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["parse"]["status"] == "failed"
+
+
+def test_extract_works_outside_the_project(tmp_path: Path) -> None:
+    """Registered through the ``scrapy.commands`` entry point: no scrapy.cfg needed."""
+    record = REPO / "tests" / "fixtures" / "records" / "300308_20240617.pdf"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "extract", str(record)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["stock_code"] == "300308"

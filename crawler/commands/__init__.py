@@ -35,3 +35,8 @@ def command_archive(command: ScrapyCommand) -> ArchiveStore | None:
         print(f"error: {exc}", file=sys.stderr)
         command.exitcode = 2
         return None
+
+
+def progress(line: str) -> None:
+    """A progress line of a long command, on stderr."""
+    print(line, file=sys.stderr, flush=True)

@@ -10,8 +10,9 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import command_archive, day_options
-from pipelines.export import FORMATS, archived_records, export_archive
+from crawler.commands import command_archive, day_options, progress
+from pipelines.export import FORMATS, archived_records, export_archive, selected_entries
+from pipelines.progress import Meter, metered
 
 
 class Command(ScrapyCommand):
@@ -41,7 +42,9 @@ class Command(ScrapyCommand):
         since, until = day_options(opts, "since", "until")
         if (store := command_archive(self)) is None:
             return
-        records = archived_records(store, since, until, opts.source)
+        entries = selected_entries(store, since, until, opts.source)
+        meter = Meter("export", len(entries), progress)
+        records = metered(archived_records(store, entries), meter)
         counts = export_archive(records, Path(args[0]), opts.fmt, opts.drop_duplicates)
         print(
             "export: " + ", ".join(f"{name} {rows} rows" for name, rows in counts.items()),

@@ -4,17 +4,12 @@ parser again over archived originals, with no network, and rewrite the records t
 from __future__ import annotations
 
 import argparse
-import sys
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import command_archive, day_options
+from crawler.commands import command_archive, day_options, progress
 from pipelines.reparse import reparse_archive
-
-
-def progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 class Command(ScrapyCommand):
