@@ -1,4 +1,5 @@
-"""Measure the participant splitter against the labelled cells in ../shared/corpus/ner/.
+"""Measure the participant splitter against labelled participant cells (default: the copy of
+../shared/corpus/ner/all_data.txt committed as tests/fixtures/ner/all_data.txt).
 
 Each cell (blank-line separated, one character per line with a BIO tag) is rebuilt as text,
 split with ``split_participants_text``, and the institution / person spans it returns are
@@ -15,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.parser.participants import split_participants_text
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ner" / "all_data.txt"
+DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ner" / "all_data.txt"
 
 
 def read_cells(path: Path) -> list[tuple[str, set[tuple[str, int, int]]]]:
@@ -81,10 +82,7 @@ def measure(path: Path = DEFAULT) -> dict[str, dict[str, float]]:
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     if not path.exists():
-        sys.exit(
-            f"missing {path}: the shared corpus must sit beside the checkout"
-            " (../shared/corpus/ner/)"
-        )
+        sys.exit(f"missing {path}: give a labelled file (one character and BIO tag a line)")
     for kind, m in measure(path).items():
         name = "institution" if kind == "ORG" else "person"
         print(

@@ -21,5 +21,6 @@ class ArchiveAddon:
         feeds[uri + run_feed_key("%(name)s", "%(time)s")] = {
             "format": "jsonlines",
             "encoding": "utf-8",
+            "store_empty": False,  # a run that produced nothing leaves no empty feed behind
         }
         settings.set("FEEDS", feeds, priority="addon")

@@ -1,5 +1,5 @@
 """Extensions for unattended runs: the scheduled crawl's watermark, the end-of-run summary (with
-the "source went quiet" warning) and backfill progress lines."""
+the "source went quiet" warning) and backfill progress lines. Days come from crawler/clock.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from crawler.spiders.base import today_in_shanghai
+from crawler import clock
+from crawler.reach import unreachable_hosts
 from pipelines.index import IndexPipeline
 from pipelines.keys import run_summary_key
 from pipelines.state import next_watermark, read_watermark, write_watermark
@@ -24,7 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 def run_problem(reason: str | None, stats: dict[str, Any]) -> str | None:
-    """Why a run counts as failed (closed early, or errors logged), or None when it did not."""
+    """Why a run counts as failed (a host never reached, closed early, or errors logged), or
+    None when it did not."""
+    if unreachable := unreachable_hosts(stats):
+        return "; ".join(f"cannot reach {host}: {why}" for host, why in unreachable.items())
     if reason != "finished":
         return f"the spider closed early ({reason})"
     errors = stats.get("log_count/ERROR", 0) + stats.get("log_count/CRITICAL", 0)
@@ -57,13 +61,15 @@ class Watermark:
         if through is None:
             logger.info("Watermark of %s stays at %s", spider.name, current)
             return
-        await asyncio.to_thread(write_watermark, store, spider.name, through)
+        updated = clock.now(self.crawler.settings)
+        await asyncio.to_thread(write_watermark, store, spider.name, through, updated)
         logger.info("Watermark of %s advanced from %s to %s", spider.name, current, through)
 
 
 class RunSummary:
     """At the end of a run: log and archive what it found, archived, skipped, parsed and what
-    went wrong; warn when a source's newest record is MONITOR_EMPTY_DAYS old or more."""
+    went wrong; warn when a source's newest record is MONITOR_EMPTY_DAYS old or more, once the
+    spider has had a clean run (its watermark exists): before that, no record is no news."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -84,14 +90,18 @@ class RunSummary:
             for index in indexes
         }
 
-    def quiet_sources(self, spider: Spider, newest: dict[str, str | None]) -> list[str]:
-        today = today_in_shanghai()
+    def quiet_sources(
+        self, spider: Spider, newest: dict[str, str | None], watermarked: bool
+    ) -> list[str]:
+        if not watermarked:
+            return []  # never a clean run yet: nothing to compare with
+        today = clock.today(self.crawler.settings)
         if getattr(spider, "end_date", today) < today - timedelta(days=1):
             return []  # a backfill of the past says nothing about the source today
         limit = (today - timedelta(days=self.empty_days)).isoformat()
         return [source for source, day in newest.items() if day is None or day <= limit]
 
-    def summary(self, spider: Spider, reason: str) -> dict[str, Any]:
+    def summary(self, spider: Spider, reason: str, watermarked: bool) -> dict[str, Any]:
         stats = self.crawler.stats.get_stats()
         newest = self.newest_records()
         walk = getattr(spider, "walk", None)
@@ -119,7 +129,7 @@ class RunSummary:
             "warnings": stats.get("log_count/WARNING", 0),
             "windows": {"total": walk.total, "finished": walk.done} if walk else None,
             "newest_record": newest,
-            "quiet_sources": self.quiet_sources(spider, newest),
+            "quiet_sources": self.quiet_sources(spider, newest, watermarked),
         }
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -130,7 +140,13 @@ class RunSummary:
         if self.closed is None:
             return
         spider, reason = self.closed
-        summary = self.summary(spider, reason)
+        try:
+            store = crawler_archive(self.crawler)
+            watermarked = await asyncio.to_thread(read_watermark, store, spider.name) is not None
+        except Exception as exc:  # any backend failure: then no quiet-source warning
+            logger.error("Could not read the watermark of %s: %s", spider.name, exc)
+            watermarked = False
+        summary = self.summary(spider, reason, watermarked)
         for source in summary["quiet_sources"]:
             logger.warning(
                 "%s returned nothing for %d days or more (newest record: %s)",

@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
+from crawler.reach import UNREACHABLE
 from pipelines.index import failed_listings
 from pipelines.storage import crawler_archive
 
@@ -22,12 +23,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
     The pause is RETRY_BACKOFF_BASE * 2**(n-1) seconds for the n-th retry, capped at
     RETRY_BACKOFF_MAX, or the server's Retry-After when it sends one (429). Only the retried
     request waits; the rest of the crawl goes on.
+
+    A refused connection, a failed DNS lookup or no route to the host is retried only
+    RETRY_UNREACHABLE_TIMES times: a host that is not there answers no sooner after minutes of
+    backoff, and a scheduled run against it should fail within seconds, saying so.
     """
 
     def __init__(self, settings: BaseSettings):
         super().__init__(settings)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
+        self.unreachable_times = settings.getint("RETRY_UNREACHABLE_TIMES", 2)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         result = super().process_response(request, response)
@@ -36,7 +42,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     async def process_exception(self, request: Request, exception: Exception) -> Any:
-        result = super().process_exception(request, exception)
+        meta = request.meta
+        retried = isinstance(exception, self.exceptions_to_retry) and not meta.get("dont_retry")
+        if retried and isinstance(exception, UNREACHABLE):
+            result = get_retry_request(
+                request,
+                spider=self.crawler.spider,
+                reason=exception,
+                max_retry_times=min(
+                    self.unreachable_times, meta.get("max_retry_times", self.max_retry_times)
+                ),
+                priority_adjust=meta.get("priority_adjust", self.priority_adjust),
+                give_up_log_level=meta.get("give_up_log_level", self.give_up_log_level),
+            )
+        else:
+            result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await asyncio.sleep(self._pause(result, None))
         return result

@@ -52,6 +52,9 @@ BACKFILL_WINDOW_DAYS = 30  # a longer range is walked in windows of this many da
 PROGRESS_INTERVAL = 60.0  # seconds between backfill progress lines
 MONITOR_EMPTY_DAYS = 3  # warn when a source's newest record is this many days old
 RETRY_FAILED_DAYS = 30  # a scheduled run fetches again originals that failed this far back
+# Pins the crawl's clock (crawler/clock.py) for replaying a day and for tests, e.g.
+# 2024-05-09T23:59:00+08:00; unset: the wall clock, in Asia/Shanghai.
+CRAWL_NOW = os.environ.get("CRAWL_NOW") or None
 SPIDER_MIDDLEWARES = {
     "crawler.backfill.WindowMiddleware": 800,
     "crawler.middlewares.RetryFailedRecords": 810,
@@ -76,9 +79,11 @@ RETRY_TIMES = 5
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled each time
 RETRY_BACKOFF_MAX = 120.0
+RETRY_UNREACHABLE_TIMES = 2  # retries of a refused connection or a failed DNS lookup
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.reach.ReachMiddleware": 560,  # which hosts answered; sees responses before retries
 }
 
 # --- Housekeeping --------------------------------------------------------------------------------

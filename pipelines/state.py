@@ -1,5 +1,8 @@
 """Crawl state kept in the archive, so a fresh container or a CI job picks up where the last
-run left off: the scheduled crawl's watermark and a backfill's finished windows."""
+run left off: the scheduled crawl's watermark and a backfill's finished windows.
+
+Nothing here reads the clock: the caller passes the time (crawler/clock.py, which CRAWL_NOW pins).
+"""
 
 from __future__ import annotations
 
@@ -29,9 +32,10 @@ def read_watermark(store: ArchiveStore, spider: str) -> date | None:
     return date.fromisoformat(state["through"]) if state else None
 
 
-def write_watermark(store: ArchiveStore, spider: str, through: date) -> None:
-    updated = datetime.now(UTC).isoformat(timespec="seconds")
-    _write_json(store, watermark_key(spider), {"through": through.isoformat(), "updated": updated})
+def write_watermark(store: ArchiveStore, spider: str, through: date, updated: datetime) -> None:
+    """Record that clean runs have covered every day up to ``through``, as of ``updated``."""
+    stamp = updated.astimezone(UTC).isoformat(timespec="seconds")
+    _write_json(store, watermark_key(spider), {"through": through.isoformat(), "updated": stamp})
 
 
 def next_watermark(current: date | None, covered: Window) -> date | None:

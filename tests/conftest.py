@@ -1,12 +1,20 @@
-"""Fixtures: a real SeaweedFS S3 server, cninfo imitations over real HTTP, and crawl runs."""
+"""Fixtures: a real SeaweedFS S3 server, cninfo imitations over real HTTP, and crawl runs.
+
+The suite runs in parallel (pytest-xdist, ``-n`` in pyproject's addopts): session fixtures are per
+worker process, so each worker starts its own SeaweedFS on ports of its own, and the generated
+documents are built once per run under a lock and shared by the workers. A test marked ``alone``
+(it asserts on timing) runs while no other test of the run does."""
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,9 +36,38 @@ FAST = {
 }
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's base temporary folder: under xdist, the one all workers of the run share (each
+    has its own folder inside); a fresh one every run."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
+@contextmanager
+def run_lock(tmp_path_factory: pytest.TempPathFactory, *, exclusive: bool) -> Iterator[None]:
+    """Under xdist, the run-wide lock that lets an ``alone`` test run by itself: it holds the
+    lock exclusively, every other test (and a worker's CPU-heavy session setup) holds it shared.
+    Without xdist there is nothing else to wait for."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    with open(run_folder(tmp_path_factory) / "alone.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield  # released when the file is closed
+
+
+@pytest.fixture(autouse=True)
+def _alone_or_together(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """``@pytest.mark.alone``: the test asserts on timing (request rates, pauses, the work in flight
+    when a crawl is killed), which a test running beside it on the other CPU would skew."""
+    with run_lock(tmp_path_factory, exclusive=request.node.get_closest_marker("alone") is not None):
+        yield
+
+
 @pytest.fixture(scope="session")
 def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    server = start_seaweed(tmp_path_factory.mktemp("seaweed"))
+    with run_lock(tmp_path_factory, exclusive=False):
+        server = start_seaweed(tmp_path_factory.mktemp("seaweed"))
     try:
         yield server
     finally:
@@ -120,9 +157,18 @@ def run_crawl(
 
 @pytest.fixture(scope="session")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The template-variant test documents, built once per session from ../shared texts."""
+    """The template-variant test documents, built from tests/fixtures/texts once per run: under
+    xdist the first worker that needs them builds them (LibreOffice, with a profile of its own)
+    into the run's shared temporary folder while the others wait on the lock, then reuse them."""
     from tests.docgen.build_documents import build_all
 
-    out = tmp_path_factory.mktemp("documents")
-    build_all(out)
+    root = run_folder(tmp_path_factory)
+    out, built = root / "documents", root / "documents.built"
+    with open(root / "documents.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not built.exists():
+            shutil.rmtree(out, ignore_errors=True)  # what a failed build left
+            with run_lock(tmp_path_factory, exclusive=False):
+                build_all(out)
+            built.touch()
     return out

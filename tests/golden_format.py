@@ -1,7 +1,7 @@
 """How golden files store a parse result: long texts as digests, everything else as is.
 
-Full texts of the real records stay in ../shared/corpus/; a golden keeps their sha256, length
-and first/last characters, which pins them exactly without copying the documents.
+A long text is not copied into the golden whole: it keeps the text's sha256, length and
+first/last characters, which pins it exactly in a small, readable file.
 """
 
 from __future__ import annotations

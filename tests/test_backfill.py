@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FAST, ROOT, TINY_PDF, make_announcements, run_crawl
 from tests.servers.cninfo import CninfoServer
 
@@ -50,8 +52,15 @@ def start_crawl(server: CninfoServer, archive: Path, settings: dict[str, str]) -
         "ARCHIVE_URI": str(archive),
         "PYTHONPATH": str(ROOT),
     }
+    # In a session of its own, so that the kill below takes its parse workers with it (a pool
+    # orphaned by the kill would outlive the test run).
     return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
@@ -60,6 +69,7 @@ def finished_windows(archive: Path) -> list[str]:
     return json.loads(state.read_text())["finished"] if state.exists() else []
 
 
+@pytest.mark.alone
 def test_backfill_walks_windows_in_order_and_logs_progress(cninfo, tmp_path):
     cninfo.site.announcements = spread_records(2)
 
@@ -85,6 +95,7 @@ def test_backfill_walks_windows_in_order_and_logs_progress(cninfo, tmp_path):
     assert len(first_pages(cninfo.site)) == 10  # nothing listed again
 
 
+@pytest.mark.alone
 def test_killed_backfill_resumes_without_losing_or_repeating_records(cninfo, tmp_path):
     site = cninfo.site
     site.announcements = spread_records(3)
@@ -95,7 +106,7 @@ def test_killed_backfill_resumes_without_losing_or_repeating_records(cninfo, tmp
     deadline = time.monotonic() + 60
     while len(finished_windows(tmp_path)) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.kill(crawl.pid, signal.SIGKILL)
+    os.killpg(crawl.pid, signal.SIGKILL)  # the crawl's process group: it and its workers
     crawl.wait(timeout=30)
 
     done_before = finished_windows(tmp_path)
@@ -124,6 +135,7 @@ def test_killed_backfill_resumes_without_losing_or_repeating_records(cninfo, tmp
     assert len(finished_windows(tmp_path)) == 10
 
 
+@pytest.mark.alone
 def test_backfill_keeps_to_the_configured_rate(cninfo, tmp_path):
     cninfo.site.announcements = spread_records(1)
     delay = 0.2

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from tests.archive_reader import LocalArchive, S3Archive, feed_lines, sha256
 from tests.conftest import SHANGHAI, TINY_PDF, make_announcements, run_crawl
 from tests.servers.cninfo import Announcement
@@ -314,12 +316,17 @@ def test_default_archive_is_a_local_folder(cninfo, tmp_path):
     assert archive.record(a.announcement_id)["source_id"] == a.announcement_id
 
 
-def test_default_window_is_yesterday_to_today_in_shanghai(cninfo, tmp_path):
-    now = datetime.now(SHANGHAI)
+# The crawl's clock pinned just after midnight in Shanghai (still the day before in UTC) and
+# just before it, instead of the wall clock.
+@pytest.mark.parametrize(
+    "crawl_now", ["2024-05-09T00:05:00+08:00", "2024-05-09T23:55:00+08:00"], ids=["0005", "2355"]
+)
+def test_default_window_is_yesterday_to_today_in_shanghai(cninfo, tmp_path, crawl_now):
+    now = datetime.fromisoformat(crawl_now).astimezone(SHANGHAI)
     today = make_announcements(1, day=now.date().isoformat())[0]
     old = make_announcements(1, day=(now - timedelta(days=5)).date().isoformat(), start_id=1)[0]
     cninfo.site.announcements = [today, old]
-    result = run_crawl(cninfo, "cninfo", archive=str(tmp_path))
+    result = run_crawl(cninfo, "cninfo", archive=str(tmp_path), settings={"CRAWL_NOW": crawl_now})
     assert result.returncode == 0, result.stderr[-3000:]
     yesterday = (now - timedelta(days=1)).date().isoformat()
     assert listing_forms(cninfo.site)[0]["seDate"] == f"{yesterday}~{now.date().isoformat()}"

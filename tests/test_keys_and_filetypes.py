@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import docx
 import pytest
 
 from pipelines.filetypes import DOC, DOCX, HTML, PDF, BadOriginal, check_original, sniff
 from pipelines.keys import original_key, record_key
-
-REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
+from tests.paths import RECORDS
 
 
 @pytest.mark.parametrize(
@@ -33,8 +31,8 @@ def test_keys_are_stable_and_distinct():
 
 
 def test_real_pdfs_are_complete_pdfs():
-    pdfs = sorted(REAL.glob("*.pdf"))
-    assert pdfs, f"no PDFs in {REAL}"
+    pdfs = sorted(RECORDS.glob("*.pdf"))
+    assert pdfs, f"no PDFs in {RECORDS}"
     for path in pdfs:
         data = path.read_bytes()
         assert check_original(data, "PDF") == PDF

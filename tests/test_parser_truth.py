@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_lock
 from tests.truth_score import parse_all, score, silent_loss
 
 TESTS = Path(__file__).resolve().parent
@@ -84,8 +85,11 @@ def _pdf(stem: str, truth: dict) -> Path:
 
 
 @pytest.fixture(scope="module")
-def parsed(request: pytest.FixtureRequest) -> Callable[[Path], dict]:
-    """Each document parsed once; every collected document of this module in one parallel go."""
+def parsed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[Path], dict]:
+    """Each document parsed once; every collected document of this module in one parallel go
+    (under xdist, not while an ``alone`` test runs: it takes every CPU)."""
     wanted: set[Path] = set()
     for item in request.session.items:
         stem = getattr(item, "callspec", None) and item.callspec.params.get("stem")
@@ -94,7 +98,8 @@ def parsed(request: pytest.FixtureRequest) -> Callable[[Path], dict]:
             path = RECORDS / truth.get("file", f"{stem}.pdf")
             if path.is_file():
                 wanted.add(path)
-    cache = parse_all(sorted(wanted))
+    with run_lock(tmp_path_factory, exclusive=False):
+        cache = parse_all(sorted(wanted))
 
     def get(path: Path) -> dict:
         if path not in cache:

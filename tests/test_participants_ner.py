@@ -1,14 +1,13 @@
-"""Participant splitting measured on the labelled cells of ../shared/corpus/ner/ (floors)."""
+"""Participant splitting measured on the labelled cells of tests/fixtures/ner/ (floors)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-import pytest
+from tests.paths import NER, fixture_file
 
 REPO = Path(__file__).resolve().parents[1]
-NER = REPO.parent / "shared" / "corpus" / "ner" / "all_data.txt"
 sys.path.insert(0, str(REPO / "bench"))
 
 from participants_ner import measure  # noqa: E402
@@ -18,11 +17,7 @@ FLOORS = {"ORG": (0.96, 0.97), "PER": (0.97, 0.96)}
 
 
 def test_ner_floors() -> None:
-    if not NER.exists():
-        pytest.fail(
-            f"shared corpus missing: expected {NER} (../shared/corpus/ beside the checkout)"
-        )
-    scores = measure(NER)
+    scores = measure(fixture_file(NER))
     for kind, (precision, recall) in FLOORS.items():
         assert scores[kind]["gold"] > 900
         assert scores[kind]["precision"] >= precision, (kind, scores[kind])

@@ -1,12 +1,32 @@
-"""Scheduled runs: the watermark in the archive, the overlap, the archive index, the run summary."""
+"""Scheduled runs: the watermark in the archive, the overlap, the archive index, the run summary.
+
+The crawl's clock is pinned (CRAWL_NOW) just after and just before midnight in Shanghai, when
+the day there and the day in UTC differ or are about to, instead of following the wall clock.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from crawler import clock
 from tests.archive_reader import LocalArchive, S3Archive
 from tests.conftest import SHANGHAI, TINY_PDF, make_announcements, run_crawl
+
+# 00:05 in Shanghai is still the day before in UTC; 23:55 is the same day in both.
+NEAR_MIDNIGHT = ["2024-05-09T00:05:00+08:00", "2024-05-09T23:55:00+08:00"]
+
+
+@pytest.fixture(params=NEAR_MIDNIGHT, ids=["0005", "2355"])
+def now(request: pytest.FixtureRequest) -> datetime:
+    """The pinned time of the crawls in a test."""
+    return datetime.fromisoformat(request.param)
+
+
+def pinned(now: datetime) -> dict[str, str]:
+    return {"CRAWL_NOW": now.isoformat()}
 
 
 def listing_dates(site) -> list[str]:
@@ -26,8 +46,21 @@ def summaries(archive) -> list[dict]:
     return [json.loads(archive.read(k)) for k in archive.keys("runs/") if k.endswith(".json")]
 
 
-def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket):
-    today = datetime.now(SHANGHAI).date()
+def test_the_clock_is_china_time_and_can_be_pinned(monkeypatch):
+    assert clock.now().utcoffset() == timedelta(hours=8)
+    assert clock.today({"CRAWL_NOW": "2024-05-08T16:05:00Z"}).isoformat() == "2024-05-09"
+    assert clock.now({"CRAWL_NOW": "2024-05-09T23:55"}) == datetime(
+        2024, 5, 9, 23, 55, tzinfo=SHANGHAI
+    )
+    monkeypatch.setenv("CRAWL_NOW", "2024-05-09T00:05:00+08:00")
+    assert clock.today().isoformat() == "2024-05-09"
+    assert clock.today({"CRAWL_NOW": "2024-06-01T12:00:00+08:00"}).isoformat() == "2024-06-01"
+    with pytest.raises(clock.ClockError, match="CRAWL_NOW='tomorrow'"):
+        clock.now({"CRAWL_NOW": "tomorrow"})
+
+
+def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket, now):
+    today = now.date()
     day = [(today - timedelta(days=n)).isoformat() for n in range(4)]
     site = cninfo.site
     site.announcements = [
@@ -36,11 +69,16 @@ def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket):
     ]
     archive_uri = f"s3://{bucket}/ir"
 
-    first = run_crawl(cninfo, "cninfo", archive=archive_uri, env=seaweed.env())
+    first = run_crawl(
+        cninfo, "cninfo", archive=archive_uri, env=seaweed.env(), settings=pinned(now)
+    )
 
     assert first.returncode == 0, first.stderr[-3000:]
     archive = S3Archive(seaweed.client(), bucket, "ir/")
-    assert json.loads(archive.read("state/cninfo/watermark.json"))["through"] == day[0]
+    assert json.loads(archive.read("state/cninfo/watermark.json")) == {
+        "through": day[0],
+        "updated": now.astimezone(UTC).isoformat(timespec="seconds"),
+    }
     assert listing_dates(site) == [f"{day[1]}~{day[0]}"]
     # Posted after the first run, though dated two days back; and a new one today.
     late = make_announcements(1, day=day[2], start_id=1300200000)[0]
@@ -49,7 +87,9 @@ def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket):
     site.requests.clear()
     site.times.clear()
 
-    second = run_crawl(cninfo, "cninfo", archive=archive_uri, env=seaweed.env())
+    second = run_crawl(
+        cninfo, "cninfo", archive=archive_uri, env=seaweed.env(), settings=pinned(now)
+    )
 
     assert second.returncode == 0, second.stderr[-3000:]
     assert listing_dates(site) == [f"{day[3]}~{day[0]}"]  # watermark less 3 days of overlap
@@ -69,9 +109,9 @@ def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket):
     assert "Run summary: " in second.stderr
 
 
-def test_failed_run_keeps_the_watermark_and_exits_non_zero(cninfo, tmp_path):
+def test_failed_run_keeps_the_watermark_and_exits_non_zero(cninfo, tmp_path, now):
     site = cninfo.site
-    today = datetime.now(SHANGHAI).date()
+    today = now.date()
     earlier = (today - timedelta(days=10)).isoformat()
     site.announcements = make_announcements(2, day=earlier, start_id=1310000000, body=TINY_PDF)
     state = tmp_path / "state" / "cninfo"
@@ -79,7 +119,7 @@ def test_failed_run_keeps_the_watermark_and_exits_non_zero(cninfo, tmp_path):
     (state / "watermark.json").write_text(json.dumps({"through": earlier}))
     site.broken_listing = "<html><title>访问被拦截！</title></html>"
 
-    failed = run_crawl(cninfo, "cninfo", archive=str(tmp_path))
+    failed = run_crawl(cninfo, "cninfo", archive=str(tmp_path), settings=pinned(now))
 
     assert failed.returncode == 1
     assert json.loads((state / "watermark.json").read_text())["through"] == earlier
@@ -89,7 +129,7 @@ def test_failed_run_keeps_the_watermark_and_exits_non_zero(cninfo, tmp_path):
     # Nothing published for ten days: the monitor says so.
     assert "cninfo returned nothing for 3 days or more (newest record: none)" in failed.stderr
 
-    again = run_crawl(cninfo, "cninfo", archive=str(tmp_path))
+    again = run_crawl(cninfo, "cninfo", archive=str(tmp_path), settings=pinned(now))
 
     assert again.returncode == 0, again.stderr[-3000:]
     three_back = (today - timedelta(days=13)).isoformat()
@@ -131,20 +171,21 @@ def test_index_lags_records_after_a_crash_and_nothing_is_fetched_twice(cninfo, t
     assert len(lines) == 3
 
 
-def test_a_scheduled_run_fetches_again_what_failed_before_its_window(cninfo, tmp_path):
-    today = datetime.now(SHANGHAI).date()
+def test_a_scheduled_run_fetches_again_what_failed_before_its_window(cninfo, tmp_path, now):
+    today = now.date()
     old_day = (today - timedelta(days=10)).isoformat()
     blocked = make_announcements(1, day=old_day, start_id=1310000000)[0]
     body = blocked.body
     blocked.body = "<html><title>访问被拦截！</title></html>".encode()
     cninfo.site.announcements = [blocked]
     window = ("-a", f"start={old_day}", "-a", f"end={old_day}", "-a", "stock=002415")
-    first = run_crawl(cninfo, "cninfo", *window, archive=str(tmp_path))  # sets no watermark
+    # A run over a stock sets no watermark.
+    first = run_crawl(cninfo, "cninfo", *window, archive=str(tmp_path), settings=pinned(now))
     assert first.returncode == 0, first.stderr[-3000:]
     assert "访问被拦截" in LocalArchive(tmp_path).record(blocked.announcement_id)["error"]
 
     blocked.body = body  # the block is gone; the record is 10 days older than the next window
-    second = run_crawl(cninfo, "cninfo", archive=str(tmp_path))
+    second = run_crawl(cninfo, "cninfo", archive=str(tmp_path), settings=pinned(now))
 
     assert second.returncode == 0, second.stderr[-3000:]
     second_windows = listing_dates(cninfo.site)[1:]

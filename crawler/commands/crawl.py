@@ -1,7 +1,9 @@
 """``scrapy crawl`` with an exit status a scheduler can trust.
 
 Scrapy exits 0 even when uploads failed or the spider was closed early. This command exits 1
-when the run logged errors or did not finish, and 2 with one clear line for bad arguments.
+when the run logged errors or did not finish, and 2 with one clear line for bad arguments. When a
+site could not be reached at all, the last line says which and why:
+``cannot reach www.cninfo.com.cn: connection refused``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
 from crawler.extensions import run_problem
+from crawler.reach import unreachable_hosts
 from crawler.spiders.base import ArgumentError
 from pipelines.storage import ArchiveError
 
@@ -62,8 +65,14 @@ class Command(ScrapyCrawl):
             print("crawl failed: the crawl did not start", file=sys.stderr)
             self.exitcode = 1
             return
+        unreachable: dict[str, str] = {}
         for name, crawler in crawlers.items():
-            if failed := run_failed(crawler):
+            if hosts := unreachable_hosts(crawler.stats.get_stats() if crawler.stats else {}):
+                unreachable.update(hosts)
+                self.exitcode = 1
+            elif failed := run_failed(crawler):
                 prefix = f"{name}: " if len(crawlers) > 1 else ""
                 print(f"crawl failed: {prefix}{failed}", file=sys.stderr)
                 self.exitcode = 1
+        for host, reason in unreachable.items():  # last: the cause a scheduler's mail shows
+            print(f"cannot reach {host}: {reason}", file=sys.stderr)

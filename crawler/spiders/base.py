@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Self
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
+from crawler import clock
 from crawler.backfill import WindowWalk
+from crawler.clock import SHANGHAI
 from crawler.items import RecordItem
+from crawler.reach import failure_reason, note_failure
 from pipelines.state import read_watermark
 from pipelines.storage import crawler_archive
 
-# China has kept +08:00 all year since 1991; every source publishes in this zone.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 EARLIEST = date(1990, 12, 1)  # no A-share record is older than the exchanges
 
 _STOCK_CODE = re.compile(r"^\d{6}$")
@@ -26,10 +30,6 @@ _STOCK_CODE = re.compile(r"^\d{6}$")
 
 class ArgumentError(ValueError):
     """A spider argument is wrong; the message says which and how to fix it."""
-
-
-def today_in_shanghai() -> date:
-    return datetime.now(SHANGHAI).date()
 
 
 def parse_day(value: str, name: str) -> date:
@@ -71,7 +71,8 @@ class RecordSpider(scrapy.Spider):
     Arguments: ``-a start=YYYY-MM-DD -a end=YYYY-MM-DD`` (inclusive, Asia/Shanghai) and
     ``-a stock=000001,300418`` (optional). Without dates the run is a scheduled one: from the
     archive's watermark less SCHEDULE_OVERLAP_DAYS to today, or yesterday to today before the
-    first. A long range is walked in windows (``self.walk``, see crawler/backfill.py).
+    first; "today" is crawler/clock.py's (CRAWL_NOW pins it). A long range is walked in windows
+    (``self.walk``, see crawler/backfill.py).
     """
 
     source: str = ""
@@ -84,22 +85,31 @@ class RecordSpider(scrapy.Spider):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        today = today_in_shanghai()
-        self.start_date = parse_day(start, "start") if start else today - timedelta(days=1)
-        self.end_date = parse_day(end, "end") if end else today
+        self.start_arg = parse_day(start, "start") if start else None
+        self.end_arg = parse_day(end, "end") if end else None
+        self.stocks = parse_stocks(stock)
+        self.scheduled = start is None and end is None
+        self._seen: set[str] = set()
+
+    def plan_dates(self, today: date) -> None:
+        """The run's days: the arguments, or yesterday and today by the crawl's clock."""
+        self.start_date = self.start_arg or today - timedelta(days=1)
+        self.end_date = self.end_arg or today
         if self.start_date > self.end_date:
             raise ArgumentError(f"start {self.start_date} is after end {self.end_date}")
         if self.start_date < EARLIEST:
             raise ArgumentError(f"start {self.start_date} is before {EARLIEST}: no records exist")
         if self.end_date > today + timedelta(days=1):
             raise ArgumentError(f"end {self.end_date} is in the future (today is {today})")
-        self.stocks = parse_stocks(stock)
-        self.scheduled = start is None and end is None
-        self._seen: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        try:
+            today = clock.today(crawler.settings)
+        except clock.ClockError as exc:
+            raise ArgumentError(str(exc)) from None
+        spider.plan_dates(today)
         store = crawler_archive(crawler)
         if spider.scheduled and (through := read_watermark(store, spider.name)):
             overlap = timedelta(days=crawler.settings.getint("SCHEDULE_OVERLAP_DAYS", 3))
@@ -138,6 +148,21 @@ class RecordSpider(scrapy.Spider):
         self.logger.error(
             "Unusable reply from %s (HTTP %s): %s", response.url, response.status, problem
         )
+
+    def listing_failed(self, failure: Failure) -> None:
+        """Errback of listing requests: an HTTP error is an unusable reply; a connection that
+        failed (after its retries) is counted against the host, with the reason, so a run that
+        never reached a host ends with ``cannot reach <host>: <reason>`` (see crawler/reach.py)."""
+        if failure.check(HttpError):
+            self.listing_error(failure.value.response, "the listing answered with an HTTP error")
+            return
+        if failure.check(IgnoreRequest):
+            return  # dropped on purpose by a middleware, as without an errback
+        request = failure.request  # type: ignore[attr-defined]
+        reason = failure_reason(failure.value)
+        host = note_failure(self.crawler.stats, request.url, reason)
+        self.crawler.stats.inc_value(f"{self.name}/failed_listing_requests")
+        self.logger.error("Listing %s failed: cannot reach %s: %s", request.url, host, reason)
 
     def record_item(self, source_id: str, **fields: Any) -> RecordItem:
         """An item of ``self.source``, or of ``source=...`` for spiders that read several."""

@@ -124,6 +124,7 @@ class BseSpider(CninfoSpider):
                 "Referer": self.bse_url + "/disclosure/announcement.html",
             },
             callback=self.parse_bse_page,
+            errback=self.listing_failed,
             cb_kwargs={"window": window, "stock": stock, "key": key, "page": page},
         )
 

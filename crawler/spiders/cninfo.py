@@ -55,7 +55,9 @@ class CninfoSpider(RecordSpider):
     def cninfo_requests(self) -> Iterator[scrapy.Request]:
         if self.stocks:
             yield scrapy.Request(
-                self.base_url + "/new/data/szse_stock.json", callback=self.parse_stock_list
+                self.base_url + "/new/data/szse_stock.json",
+                callback=self.parse_stock_list,
+                errback=self.listing_failed,
             )
         else:
             for window in self.walk.todo():  # in date order; a resumed backfill skips some
@@ -128,6 +130,7 @@ class CninfoSpider(RecordSpider):
                 "Referer": self.base_url + "/new/commonUrl?url=disclosure/list/notice",
             },
             callback=self.parse_page,
+            errback=self.listing_failed,
             cb_kwargs={
                 "window": window,
                 "stock": stock,

@@ -121,6 +121,7 @@ class P5wSpider(RecordSpider):
                 self.ir_url + "/company/validCompanyJson.shtml",
                 formdata={"keyword": code},
                 callback=self.parse_company,
+                errback=self.listing_failed,
                 cb_kwargs={"code": code, "window": window},
             )
         if not self.stocks:
@@ -162,6 +163,7 @@ class P5wSpider(RecordSpider):
             formdata=form,
             headers={"X-Requested-With": "XMLHttpRequest", "Referer": self.rs_url + "/roadshow"},
             callback=self.parse_list,
+            errback=self.listing_failed,
             cb_kwargs={"window": window, "rtype": rtype, "company": company, "page": page},
         )
 

@@ -19,6 +19,7 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
+from crawler import clock
 from crawler.items import RecordItem
 from crawler.spiders.base import SHANGHAI, exchange_of
 from crawler.spiders.cninfo import CninfoSpider
@@ -76,6 +77,7 @@ class SseSpider(CninfoSpider):
                 formdata={"data": code},
                 headers=self.sseinfo_headers,
                 callback=self.parse_uid,
+                errback=self.listing_failed,
                 cb_kwargs={"code": code},
             )
 
@@ -109,6 +111,7 @@ class SseSpider(CninfoSpider):
             url,
             headers=self.sseinfo_headers,
             callback=self.parse_feed,
+            errback=self.listing_failed,
             cb_kwargs={"company": company, "page": page, "seen": seen},
         )
 
@@ -133,7 +136,7 @@ class SseSpider(CninfoSpider):
             self.crawler.stats.inc_value(f"{self.name}/repeated_pages")
             self.logger.error("e互动 page %s repeats earlier postings: %s", page, response.url)
             return
-        now = datetime.now(SHANGHAI)
+        now = clock.now(self.settings)
         oldest: date | None = None
         for posting in postings:
             item, published = self.item_from_posting(posting, company, now)

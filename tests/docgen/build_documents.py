@@ -1,9 +1,9 @@
-"""Build the template-variant test documents from ../shared/corpus/texts/.
+"""Build the template-variant test documents from tests/fixtures/texts/.
 
 python-docx writes the bordered two-column record table, LibreOffice converts it to a
 Word-like PDF. Content is taken from the real record texts (abridged to a few Q&A), laid out
 the way each template does it. The tests build them once per session into a temporary folder
-(the documents carry shared/ text, so they are not committed); to look at them:
+(they are built, not committed); to look at them:
 ``.venv/bin/python tests/docgen/build_documents.py OUT_DIR`` (needs ``soffice``, fonts-noto-cjk).
 """
 
@@ -23,13 +23,16 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 REPO = Path(__file__).resolve().parents[2]
-TEXTS = REPO.parent / "shared" / "corpus" / "texts"
+TEXTS = REPO / "tests" / "fixtures" / "texts"  # public record texts, copied unchanged
 # Built beside the template variants' DOCX and PDF files.
 EXTRA_DOCUMENTS = ("castech_002222.doc", "encrypted.pdf", "scanned_image_only.pdf")
 
 
 def _text(name: str) -> list[str]:
-    raw = (TEXTS / name).read_text(encoding="utf-8")
+    path = TEXTS / name
+    if not path.is_file():
+        raise FileNotFoundError(f"test fixture missing: {path} (it is committed under tests/)")
+    raw = path.read_text(encoding="utf-8")
     lines = [line.rstrip() for line in raw.split("\n")]
     return [
         line.strip()

@@ -1,6 +1,7 @@
 """An imitation of bse.cn's announcement list (``companyAnnouncement.do``, JSONP, 0-based pages of
-20) and its file host, over real HTTP. Replies copy the wrapper and row fields of the real page in
-../shared/samples/bse_announcement_page.json (or, with ``old_shape``, of the 2021 NEEQ reply)."""
+20) and its file host, over real HTTP. Replies copy the wrapper and row fields of the real page
+in tests/fixtures/samples/bse_announcement_page.json (or, with ``old_shape``, of the 2021 NEEQ
+reply)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
-from tests.servers.cninfo import SAMPLES, shared_file
+from tests.paths import SAMPLES, fixture_file
 from tests.servers.site import Received, Reply, Site, not_found
 
 PAGE_SIZE = 20
 
 
 def sample_payload(name: str) -> Any:
-    text = shared_file(SAMPLES / name).read_text("utf-8")
+    text = fixture_file(SAMPLES / name).read_text("utf-8")
     match = re.match(r"^\s*[\w$.]*\((.*)\)\s*;?\s*$", text, re.S)
     if not match:
         raise ValueError(f"{name} is not JSONP any more")
@@ -59,6 +60,10 @@ class Disclosure:
 
 @dataclass
 class BseSite(Site):
+    samples: ClassVar[tuple[str, ...]] = (
+        "bse_announcement_page.json",
+        "bse_neeq_infoResult_jsonp_2021-07-19.txt",
+    )
     disclosures: list[Disclosure] = field(default_factory=list)
     ignore_company: bool = False  # answer a company query with every company's rows
     ignore_page: bool = False  # answer every page with page 0

@@ -1,7 +1,7 @@
 """An imitation of cninfo's endpoints over real HTTP, built on the real payload shapes in
-../shared/samples/ and the limits in sources.md §1: 30 rows a page whatever pageSize says, pages
-past 100 answered with page 1, ``announcements: null`` when empty, ``totalpages`` rounded down,
-a 403 without a browser User-Agent, and form bodies only."""
+tests/fixtures/samples/ and the limits in sources.md §1: 30 rows a page whatever pageSize says,
+pages past 100 answered with page 1, ``announcements: null`` when empty, ``totalpages`` rounded
+down, a 403 without a browser User-Agent, and form bodies only."""
 
 from __future__ import annotations
 
@@ -13,36 +13,45 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
+from tests.paths import RECORDS, SAMPLES, fixture_file, require_samples
 from tests.servers.site import LocalServer
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-SAMPLES = SHARED / "samples"
-CORPUS_REAL = SHARED / "corpus" / "real"
 SHANGHAI = timezone(timedelta(hours=8))
 PAGE_CAP = 30
 PAGE_LIMIT = 100
 
 
-def shared_file(path: Path) -> Path:
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the tests need ../shared beside the checkout")
-    return path
+# The real records the crawl tests serve, all listed as 海康威视 002415: its three records first
+# (``make_announcements(1)`` is a real 海康威视 record that parses ``ok``), then nine small ones of
+# other companies, so that up to twelve records of a test have distinct bytes.
+REAL_PDFS = (
+    "002415_20201123.pdf",
+    "002415_20211023.pdf",
+    "002415_20240817.pdf",
+    "300394_20251127.pdf",
+    "300470_20251030.pdf",
+    "300666_20211109.pdf",
+    "300394_20230131.pdf",
+    "300666_20210828.pdf",
+    "002837_20251103.pdf",
+    "300570_20210521.pdf",
+    "300474_20251216.pdf",
+    "002156_20260121.pdf",
+)
 
 
 def row_template() -> dict[str, Any]:
     """The first row of the real 调研-tab page, to copy every field the site sends."""
-    page = json.loads(shared_file(SAMPLES / "cninfo_research_page.json").read_text("utf-8"))
+    page = json.loads(fixture_file(SAMPLES / "cninfo_research_page.json").read_text("utf-8"))
     return page["announcements"][0]
 
 
 def real_pdfs() -> list[Path]:
-    pdfs = sorted(shared_file(CORPUS_REAL).glob("*.pdf"))
-    if not pdfs:
-        raise FileNotFoundError(f"no PDFs in {CORPUS_REAL}")
-    return pdfs
+    """The real record PDFs of ``REAL_PDFS``, in that order, from tests/fixtures/records/."""
+    return [fixture_file(RECORDS / name) for name in REAL_PDFS]
 
 
 @dataclass
@@ -95,6 +104,11 @@ class Announcement:
 class CninfoSite:
     """The site's state: what is listed, and a log of every request received."""
 
+    samples: ClassVar[tuple[str, ...]] = (
+        "cninfo_research_page.json",
+        "cninfo_szse_stock_json_FIXTURE.json",
+    )
+
     announcements: list[Announcement] = field(default_factory=list)
     extra_stocks: list[dict[str, str]] = field(default_factory=list)
     broken_listing: str | None = None  # served instead of JSON for the next listing call
@@ -104,6 +118,9 @@ class CninfoSite:
     times: list[float] = field(default_factory=list)  # time.monotonic() of each request above
     file_delay: float = 0.0  # seconds before serving each file, to slow a crawl down
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        require_samples(self.samples)
 
     def listing(self, form: dict[str, str]) -> dict[str, Any]:
         rows = [a for a in self.announcements if self._matches(a, form)]
@@ -139,7 +156,7 @@ class CninfoSite:
 
     def stock_list(self) -> dict[str, Any]:
         template = json.loads(
-            shared_file(SAMPLES / "cninfo_szse_stock_json_FIXTURE.json").read_text("utf-8")
+            fixture_file(SAMPLES / "cninfo_szse_stock_json_FIXTURE.json").read_text("utf-8")
         )
         rows = {row["code"]: row for row in template}
         for a in self.announcements:

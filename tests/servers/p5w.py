@@ -1,5 +1,5 @@
 """An imitation of p5w's roadshow list, event Q&A, event pages and company search, over real
-HTTP. Field names are the ones in ../shared/samples/p5w_endpoints_field_inventory.md (checked
+HTTP. Field names are the ones in tests/fixtures/samples/p5w_endpoints_field_inventory.md (checked
 against it when a reply is built) and p5w_getNewR_row_FIXTURE.json."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from tests.servers.cninfo import SAMPLES, shared_file
+from tests.paths import SAMPLES, fixture_file
 from tests.servers.site import Received, Reply, Site, not_found
 
 TYPE_NAMES = {"5": "业绩说明会", "12": "投资者说明会", "3": "集体接待日", "14": "资产重组说明会"}
@@ -30,7 +30,7 @@ QA_KEYS = ("pid", "speakUserName", "speakTime", "speakContent", "questionGuestNa
 
 def checked_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
     """``keys``, after checking that the field inventory still names every one of them."""
-    inventory = shared_file(SAMPLES / "p5w_endpoints_field_inventory.md").read_text("utf-8")
+    inventory = fixture_file(SAMPLES / "p5w_endpoints_field_inventory.md").read_text("utf-8")
     missing = [k for k in keys if k not in inventory]
     if missing:
         raise ValueError(f"the p5w field inventory no longer names {missing}")
@@ -39,7 +39,7 @@ def checked_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 def company_row(code: str, name: str, pid: str) -> dict[str, Any]:
     """A company-search row, with the keys of the getNewR sample row."""
-    sample = json.loads(shared_file(SAMPLES / "p5w_getNewR_row_FIXTURE.json").read_text("utf-8"))
+    sample = json.loads(fixture_file(SAMPLES / "p5w_getNewR_row_FIXTURE.json").read_text("utf-8"))
     assert {"companyCode", "companyShortname", "pid"} <= sample.keys()
     return {"companyCode": code, "companyShortname": name, "pid": pid}
 
@@ -105,6 +105,10 @@ class Event:
 
 @dataclass
 class P5wSite(Site):
+    samples: ClassVar[tuple[str, ...]] = (
+        "p5w_endpoints_field_inventory.md",
+        "p5w_getNewR_row_FIXTURE.json",
+    )
     events: list[Event] = field(default_factory=list)
     ignore_type: bool = False  # answer every roadshowType with all events
     ignore_title: bool = False  # answer a title search with all events

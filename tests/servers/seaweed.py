@@ -1,4 +1,5 @@
-"""A real S3-compatible server for tests: SeaweedFS (`weed mini`) on 127.0.0.1, on free ports."""
+"""A real S3-compatible server for tests: SeaweedFS (`weed mini`) on 127.0.0.1, on free ports
+(under pytest-xdist, from a share of the port range of the worker's own)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,29 @@ ACCESS_KEY = "test-key"
 SECRET_KEY = "test-secret"
 
 
+PORTS = (10000, 22000)  # weed's ports are drawn from here; port + 10000 must be free as well
+
+
+def _port_range() -> tuple[int, int]:
+    """This process's share of ``PORTS``: under pytest-xdist each worker (``gw0``, ``gw1``, ...)
+    starts its own weed, on ports no other worker of the run draws from."""
+    low, high = PORTS
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    if not worker.startswith("gw") or count <= 1:
+        return low, high
+    size = (high - low) // count
+    index = int(worker[2:]) % count
+    return low + index * size, low + (index + 1) * size - 1
+
+
 def _free_port(taken: set[int]) -> int:
     """A free port below the kernel's ephemeral range, so that no outgoing connection (weed's
     own, between its parts) takes it before weed binds it. weed derives some gRPC ports as
     port + 10000, so that one must be free and below the range too."""
+    low, high = _port_range()
     while True:
-        port = random.randint(10000, 22000)
+        port = random.randint(low, high)
         if not {port, port + 10000} & taken and _is_free(port) and _is_free(port + 10000):
             taken.update((port, port + 10000))
             return port

@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, urlparse
+
+from tests.paths import require_samples
 
 Reply = tuple[int, bytes, str]  # status, body, content type
 Form = dict[str, list[str]]
@@ -28,10 +30,15 @@ class Received:
 
 @dataclass
 class Site:
-    """Base of an imitated site: subclasses implement ``answer``."""
+    """Base of an imitated site: subclasses implement ``answer``; ``samples`` names the files of
+    tests/fixtures/samples/ its replies are built from."""
 
+    samples: ClassVar[tuple[str, ...]] = ()
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        require_samples(self.samples)
 
     def answer(self, request: Received) -> Reply:
         raise NotImplementedError

@@ -1,6 +1,6 @@
 """An imitation of 上证e互动's postings feeds (``ajax/feeds.do``, ``ajax/userfeeds.do``) and
 ``ajax/getCompany.do``, over real HTTP. The posting markup is the block structure of the feed
-sample in ../shared/samples (``m_feed_item`` / ``m_feed_txt`` / ``m_feed_from``), with the
+sample in tests/fixtures/samples (``m_feed_item`` / ``m_feed_txt`` / ``m_feed_from``), with the
 company's file link where a question's text would be."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
+from typing import ClassVar
 
-from tests.servers.cninfo import SAMPLES, shared_file
+from tests.paths import SAMPLES, fixture_file
 from tests.servers.site import Received, Reply, Site, not_found
 
 PAGE_SIZE = 10
@@ -19,7 +20,7 @@ END_OF_FEED = "<div class='m_feed_nomore'>暂时没有上市公司发布</div>".
 
 def posting_template() -> str:
     """The first ``m_feed_detail`` block of the sample feed, with placeholders."""
-    html = shared_file(SAMPLES / "sseinfo_userfeeds_type11_FIXTURE.html").read_text("utf-8")
+    html = fixture_file(SAMPLES / "sseinfo_userfeeds_type11_FIXTURE.html").read_text("utf-8")
     item = re.search(r'<div class="m_feed_item" id="item-\d+">', html)
     detail = re.search(r'<div class="m_feed_detail".*?</div>\s*</div>', html, re.S)
     if not item or not detail or "m_feed_from" not in detail.group(0):
@@ -62,6 +63,7 @@ class Posting:
 
 @dataclass
 class SseinfoSite(Site):
+    samples: ClassVar[tuple[str, ...]] = ("sseinfo_userfeeds_type11_FIXTURE.html",)
     postings: list[Posting] = field(default_factory=list)
     ignore_uid: bool = False  # answer a company feed with the whole market's postings
     ignore_page: bool = False  # answer every page with page 1
