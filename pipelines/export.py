@@ -25,6 +25,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from pipelines.index import archive_sources, load_index, parse_record
+from pipelines.institutions import identify
 from pipelines.storage import ArchiveStore
 
 FORMATS = ("parquet", "jsonl", "csv")
@@ -83,6 +84,8 @@ SCHEMAS = {
             *KEY,
             ("institution_no", pa.int32()),
             ("institution", pa.string()),
+            ("canonical", pa.string()),
+            ("org_type", pa.string()),
             ("person", pa.string()),
         ]
     ),
@@ -129,6 +132,17 @@ def as_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _institution(group: dict[str, Any]) -> dict[str, Any]:
+    """A participant's institution, canonical name and type (named now for records parsed
+    before the parser named them)."""
+    name = group.get("institution")
+    if "org_type" not in group:
+        org = identify(name) if name else None
+        group = {**group, "canonical": org.canonical if org else None}
+        group["org_type"] = org.org_type if org else "个人"
+    return {"institution": name, "canonical": group["canonical"], "org_type": group["org_type"]}
+
+
 def rows_of(record: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The rows every table gets from one record."""
     key = {"source": record["source"], "source_id": str(record["source_id"])}
@@ -164,7 +178,7 @@ def rows_of(record: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "archived_at": as_time(record.get("archived_at")),
     }
     people = [
-        {**key, "institution_no": n, "institution": group.get("institution"), "person": person}
+        {**key, "institution_no": n, **_institution(group), "person": person}
         for n, group in enumerate(participants, 1)
         for person in (group.get("people") or [None])
     ]

@@ -172,3 +172,21 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 build_all(out)
             built.touch()
     return out
+
+
+def scrapy_outside_project(
+    cwd: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m scrapy ARGS`` run from ``cwd`` with no project settings, as a user runs a
+    command from any directory once the package is installed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        input=stdin,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

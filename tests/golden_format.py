@@ -25,12 +25,17 @@ def digest(text: str | None) -> Any:
 
 
 def to_golden(result: dict[str, Any]) -> dict[str, Any]:
-    """The golden form of a parse result (parse block without the version)."""
+    """The golden form of a parse result (parse block without the version, participants as
+    institution and people)."""
     out = {
         k: v
         for k, v in result.items()
         if k not in ("parse", "content_text", "qa", "participants_text")
     }
+    # the institutions' canonical names and types are tested in test_institutions.py
+    out["participants"] = [
+        {"institution": p["institution"], "people": p["people"]} for p in result["participants"]
+    ]
     out["content_text"] = digest(result["content_text"])
     out["participants_text"] = digest(result["participants_text"])
     out["qa"] = [

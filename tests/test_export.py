@@ -96,6 +96,11 @@ def test_export_tables_match_the_archive(cninfo, seaweed, bucket, tmp_path):
     assert tables["qa"].schema.field("answered_at").type == pa.timestamp("ms", tz="Asia/Shanghai")
     for name, table in tables.items():
         assert table.column_names[:2] == ["source", "source_id"], name
+    people = tables["participants"].to_pylist()
+    assert all(row["org_type"] for row in people)  # every visitor has a type
+    named = [row for row in people if row["institution"]]
+    assert all(row["canonical"] for row in named)
+    assert any(row["org_type"] == "基金管理公司" for row in named), named[:5]
 
     # --since/--until pick by published day; --drop-duplicates leaves out the twin.
     for fmt in ("jsonl", "csv"):

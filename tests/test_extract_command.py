@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.conftest import scrapy_outside_project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,14 +55,6 @@ def test_extract_unparseable_file_is_not_an_error(tmp_path: Path) -> None:
 def test_extract_works_outside_the_project(tmp_path: Path) -> None:
     """Registered through the ``scrapy.commands`` entry point: no scrapy.cfg needed."""
     record = REPO / "tests" / "fixtures" / "records" / "300308_20240617.pdf"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "scrapy", "extract", str(record)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = scrapy_outside_project(tmp_path, "extract", str(record))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["stock_code"] == "300308"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipelines.institutions import identify
+
 from . import rows as keys
 from .checkboxes import parse_activity
 from .dates import parse_single_date, parse_time_cell
@@ -110,6 +112,10 @@ def extract_fields(layout: Layout) -> dict[str, Any]:
                 check_participants(prow.text, result["participants"], listed_here=not appendix)
             )
     result["people_count"] = sum(len(p["people"]) for p in result["participants"])
+    for entry in result["participants"]:
+        org = identify(entry["institution"]) if entry["institution"] else None
+        entry["canonical"] = org.canonical if org else None
+        entry["org_type"] = org.org_type if org else "个人"
 
     time_text = _text(by.get(keys.TIME))
     result["time_text"] = time_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PARSER_VERSION = "2.0.0"
+PARSER_VERSION = "2.1.0"
 
 OK = "ok"
 PARTIAL = "partial"
