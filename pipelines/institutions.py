@@ -21,7 +21,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 TABLE = Path(__file__).resolve().parent / "data" / "institutions.csv"
@@ -201,6 +201,7 @@ def _canonical(name: str) -> str:
     return re.sub(r"\s+", " ", text) if re.search(r"[A-Za-z]", text) else re.sub(r"\s+", "", text)
 
 
+@lru_cache(maxsize=65536)  # the same visitors come again and again
 def identify(name: str) -> Org:
     """The institution ``name`` denotes: from the table when it knows a form of it, else by
     the rules (see the module docstring)."""

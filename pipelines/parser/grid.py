@@ -195,37 +195,21 @@ def _river(chars: list[Char], x0: float, x1: float) -> list[float]:
     lines = text_lines(chars)
     if len(lines) < 3:
         return []
-    by_line: list[list[Char]] = [[] for _ in lines]
-    for c in chars:
-        mid = (c.top + c.bottom) / 2
-        for i, line in enumerate(lines):
-            if line.top - 0.5 <= mid <= line.bottom + 0.5:
-                by_line[i].append(c)
-                break
     size = sorted(c.bottom - c.top for c in chars)[len(chars) // 2]
-    step = 1.0
-    blank: list[bool] = []
-    xs = [x0 + 10 + k * step for k in range(int((x1 - x0 - 20) / step))]
-    for x in xs:
-        blank.append(not any(c.x0 < x < c.x1 for c in chars))
+    low, high = x0 + 10, x1 - 10
     best: tuple[float, float] | None = None
-    start = None
-    for k, free in enumerate([*blank, False]):
-        if free and start is None:
-            start = k
-        elif not free and start is not None:
-            width = (k - start) * step
-            mid = xs[start] + width / 2
-            both = sum(
-                1 for cs in by_line if any(c.x1 <= mid for c in cs) and any(c.x0 >= mid for c in cs)
-            )
-            if (
-                width >= size
-                and both >= max(3, len(lines) / 2)
-                and (best is None or width > best[0])
-            ):
-                best = (width, mid)
-            start = None
+    covered = low  # the characters, merged left to right: the gaps between them are blank
+    for c in sorted(chars, key=lambda c: c.x0):
+        if c.x0 > covered:
+            start, end = covered, min(c.x0, high)
+            mid = (start + end) / 2
+            both = sum(1 for line in lines if line.x0 < mid < line.x1)
+            wide = end - start >= size and both >= max(3, len(lines) / 2)
+            if wide and (best is None or end - start > best[0]):
+                best = (end - start, mid)
+        covered = max(covered, c.x1)
+        if covered >= high:
+            break
     return [best[1]] if best else []
 
 
