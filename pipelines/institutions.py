@@ -206,12 +206,13 @@ def identify(name: str) -> Org:
     """The institution ``name`` denotes: from the table when it knows a form of it, else by
     the rules (see the module docstring)."""
     by_key, ordered = _table()
-    for k in _cores(name):
+    cores = _cores(name)
+    for k in cores:
         if k in by_key:
             return by_key[k]
-    k = _cores(name)[-1] if _cores(name) else ""
+    k = cores[-1] if cores else ""
     if len(k) >= 4 and re.search(r"[\u4e00-\u9fff]", k):
-        begun = [org for form, org in _prefixed(ordered, k)]
+        begun = [org for _, org in _prefixed(ordered, k)]
         if begun and all(org == begun[0] for org in begun):
             return begun[0]  # 北京源乐晟资 -> 源乐晟资产: a name cut at the end of a line
     brand = key(name)

@@ -1,5 +1,6 @@
-"""Where the committed test fixtures live. The suite reads nothing outside the checkout (no
-``../shared``): every document and payload a test needs is under ``tests/fixtures/``."""
+"""Where the committed test fixtures live. The suite reads nothing outside the checkout (not
+the development corpus beside it): every document and payload a test needs is under
+``tests/fixtures/``."""
 
 from __future__ import annotations
 
