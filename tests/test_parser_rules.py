@@ -203,3 +203,40 @@ def test_a_record_printed_as_labelled_paragraphs() -> None:
     )
     assert result["reception"] == [{"name": "王五", "title": "董事会秘书"}]
     assert [q["question"] for q in result["qa"]] == ["公司毛利率如何？", "产能如何？"]
+
+
+def test_questions_in_an_appendix_after_the_form() -> None:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("证券代码：300001  证券简称：示例科技")
+    table = document.add_table(rows=4, cols=2)
+    for row, (label, value) in zip(
+        table.rows,
+        [
+            ("投资者关系活动类别", "☑特定对象调研 □其他"),
+            ("时间", "2024年5月9日"),
+            ("参与单位名称及人员姓名", "中信证券 张三"),
+            ("投资者关系活动主要内容介绍", "详见附件"),
+        ],
+        strict=True,
+    ):
+        row.cells[0].text, row.cells[1].text = label, value
+    for line in (
+        "附件：调研纪要",
+        "1、公司毛利率如何？",
+        "答：稳定。",
+        "2、产能如何？",
+        "答：充足。",
+    ):
+        document.add_paragraph(line)
+    data = io.BytesIO()
+    document.save(data)
+    result = parse_document(data.getvalue())
+    assert [(q["question"], q["answer"]) for q in result["qa"]] == [
+        ("公司毛利率如何？", "稳定。"),
+        ("产能如何？", "充足。"),
+    ]
+    assert result["participants"][0]["institution"] == "中信证券"

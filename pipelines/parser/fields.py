@@ -135,10 +135,15 @@ def extract_fields(layout: Layout) -> dict[str, Any]:
 
     content = by.get(keys.CONTENT)
     if content is not None:
-        result["content_text"] = content.text or None
-        found = parse_qa(content.text)
+        text = content.text
+        found = parse_qa(text)
+        if not found.pairs and table.after:  # 主要内容：详见附件, the Q&A printed after the form
+            appended = "\n".join([text, *(r.text for r in table.after if r.free)]).strip()
+            if (more := parse_qa(appended)).pairs:
+                text, found = appended, more
+        result["content_text"] = text or None
         result["qa"] = found.pairs
-        findings.extend(check_qa(content.text, found))
+        findings.extend(check_qa(text, found))
     result["attachments_text"] = _text(by.get(keys.ATTACHMENTS))
     material = by.get(keys.MATERIAL)
     result["material_info"] = (
