@@ -16,6 +16,7 @@ from pipelines.parser.checkboxes import parse_activity
 from pipelines.parser.participants import split_participants, split_participants_text
 from pipelines.parser.qa import parse_qa
 from pipelines.parser.reception import parse_reception
+from tests.ir_docx import docx_bytes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "records"
 
@@ -166,30 +167,24 @@ def test_page_numbers_never_enter_the_content() -> None:
 
 
 def test_a_record_printed_as_labelled_paragraphs() -> None:
-    import io
-
-    import docx
-
-    document = docx.Document()
-    for line in (
-        "证券代码：300001  证券简称：示例科技",
-        "示例科技股份有限公司投资者关系活动记录表",
-        "投资者关系活动类别：☑特定对象调研 □分析师会议 □其他",
-        "参与单位名称及人员姓名：中信证券 张三；华泰证券 李四",
-        "时间：2024年5月9日 14:00-15:00",
-        "地点：公司会议室",
-        "上市公司接待人员姓名：董事会秘书 王五",
-        "投资者关系活动主要内容介绍：",
-        "1、公司毛利率如何？",
-        "答：稳定。",
-        "2、产能如何？",
-        "答：充足。",
-        "日期：2024年5月10日",
-    ):
-        document.add_paragraph(line)
-    data = io.BytesIO()
-    document.save(data)
-    result = parse_document(data.getvalue())
+    data = docx_bytes(
+        [
+            "证券代码：300001  证券简称：示例科技",
+            "示例科技股份有限公司投资者关系活动记录表",
+            "投资者关系活动类别：☑特定对象调研 □分析师会议 □其他",
+            "参与单位名称及人员姓名：中信证券 张三；华泰证券 李四",
+            "时间：2024年5月9日 14:00-15:00",
+            "地点：公司会议室",
+            "上市公司接待人员姓名：董事会秘书 王五",
+            "投资者关系活动主要内容介绍：",
+            "1、公司毛利率如何？",
+            "答：稳定。",
+            "2、产能如何？",
+            "答：充足。",
+            "日期：2024年5月10日",
+        ]
+    )
+    result = parse_document(data)
     assert result["parse"]["status"] == "ok"
     assert result["stock_code"] == "300001" and result["activity_types"] == ["特定对象调研"]
     assert [(p["institution"], p["people"]) for p in result["participants"]] == [
@@ -206,35 +201,17 @@ def test_a_record_printed_as_labelled_paragraphs() -> None:
 
 
 def test_questions_in_an_appendix_after_the_form() -> None:
-    import io
-
-    import docx
-
-    document = docx.Document()
-    document.add_paragraph("证券代码：300001  证券简称：示例科技")
-    table = document.add_table(rows=4, cols=2)
-    for row, (label, value) in zip(
-        table.rows,
+    data = docx_bytes(
+        ["证券代码：300001  证券简称：示例科技"],
         [
             ("投资者关系活动类别", "☑特定对象调研 □其他"),
             ("时间", "2024年5月9日"),
             ("参与单位名称及人员姓名", "中信证券 张三"),
             ("投资者关系活动主要内容介绍", "详见附件"),
         ],
-        strict=True,
-    ):
-        row.cells[0].text, row.cells[1].text = label, value
-    for line in (
-        "附件：调研纪要",
-        "1、公司毛利率如何？",
-        "答：稳定。",
-        "2、产能如何？",
-        "答：充足。",
-    ):
-        document.add_paragraph(line)
-    data = io.BytesIO()
-    document.save(data)
-    result = parse_document(data.getvalue())
+        ["附件：调研纪要", "1、公司毛利率如何？", "答：稳定。", "2、产能如何？", "答：充足。"],
+    )
+    result = parse_document(data)
     assert [(q["question"], q["answer"]) for q in result["qa"]] == [
         ("公司毛利率如何？", "稳定。"),
         ("产能如何？", "充足。"),
