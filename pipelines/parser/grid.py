@@ -146,9 +146,7 @@ def _covered(rules: list[Rule], pos: float, a: float, b: float) -> float:
     return sum(max(0.0, min(r.b, b) - max(r.a, a)) for r in rules if abs(r.pos - pos) <= _MERGE)
 
 
-def _divider(
-    vrules: list[Rule], chars: list[Char], x0: float, x1: float, top: float, bottom: float
-) -> float | None:
+def _divider(vrules: list[Rule], x0: float, x1: float, top: float, bottom: float) -> float | None:
     """The x of the label/value divider: the longest inner vertical in the left half."""
     best: tuple[float, float] | None = None
     positions = sorted({round(v.pos, 1) for v in vrules})
@@ -293,7 +291,7 @@ def read_tables(page: Page) -> tuple[list[Table], list[Char]]:
             continue
         inside = [c for c in rest if _inside(c, x0 - 1, x1 + 1, top - 1, bottom + 1)]
         rest = [c for c in rest if not _inside(c, x0 - 1, x1 + 1, top - 1, bottom + 1)]
-        divider = _divider(vs, inside, x0, x1, top, bottom)
+        divider = _divider(vs, x0, x1, top, bottom)
         cuts = sorted(
             h.pos
             for h in hs

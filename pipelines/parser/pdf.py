@@ -61,13 +61,13 @@ def _band_row(band: Band, ruled_above: bool) -> Row:
     )
 
 
-def _furniture(pages: list[Page], free: list[tuple[Page, list[Line]]]) -> set[str]:
+def _furniture(free: list[tuple[Page, list[Line]]]) -> set[str]:
     """Texts of margin lines repeated on several pages (running headers and footers)."""
     seen: Counter[str] = Counter()
     for page, lines in free:
         for key in {_margin_key(page, line) for line in lines} - {None}:
             seen[key] += 1
-    return {key for key, n in seen.items() if n >= 2 and len(pages) >= 2}
+    return {key for key, n in seen.items() if n >= 2}
 
 
 def _margin_key(page: Page, line: Line) -> str | None:
@@ -93,7 +93,7 @@ def read_pdf(data: bytes) -> Layout:
     for page in pages:
         tables, rest = read_tables(page)
         per_page.append((page, tables, text_lines(rest)))
-    furniture = _furniture(pages, [(page, lines) for page, _, lines in per_page])
+    furniture = _furniture([(page, lines) for page, _, lines in per_page])
     seen_table = False
     for page, tables, lines in per_page:
         items: list[tuple[float, Row]] = []

@@ -143,7 +143,7 @@ def merge_rows(rows: list[Row]) -> Table:
         if in_appendix:
             table.after.append(row)
             continue
-        if row.free and content is not None and not content.free:
+        if row.free and content is not None:
             content.extend(row)
             continue
         if merged and not label and not row.ruled_above:
