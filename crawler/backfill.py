@@ -100,6 +100,10 @@ class WindowWalk:
         self.pending[i] += 1
         request.priority = self.total - i  # earlier windows first
 
+    def window_failed(self, window: Window) -> None:
+        """A listing page of ``window`` failed: the window is not finished in this run."""
+        self.broken.add(self.index_of(window))
+
     def listing_parsed(self, window: Window) -> None:
         self._settle(self.index_of(window))
 

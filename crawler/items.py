@@ -8,7 +8,8 @@ import scrapy
 class RecordItem(scrapy.Item):
     # identity: a record is (source, source_id), never a page position
     source = scrapy.Field()  # "cninfo", ...
-    source_id = scrapy.Field()  # cninfo announcementId
+    source_id = scrapy.Field()  # the site's id (cninfo announcementId…); "<site>-" off home
+    site = scrapy.Field()  # where the record was listed: cninfo, sseinfo, bse, p5w
     # listing metadata
     exchange = scrapy.Field()  # SZSE / SSE / BSE
     stock_code = scrapy.Field()

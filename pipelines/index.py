@@ -108,7 +108,7 @@ class ArchiveIndex:
 
 # What a record keeps of its listing: enough to fetch its original again without the listing.
 LISTING_FIELDS = (
-    "source", "source_id", "exchange", "stock_code", "stock_name", "org_id", "title",
+    "source", "source_id", "site", "exchange", "stock_code", "stock_name", "org_id", "title",
     "published_at", "file_url", "file_type_declared", "detail_url",
 )  # fmt: skip
 

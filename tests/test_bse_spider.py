@@ -76,7 +76,7 @@ def test_bse_pages_filters_and_archives_docx(cninfo, bse, seaweed, bucket):
     assert result.returncode == 0, result.stderr[-3000:]
     archive = S3Archive(seaweed.client(), bucket)
     expected = {f"originals/bse/{d.code}.docx": d.body for d in [*wanted, old_code]}
-    expected["originals/cninfo/1220000100.pdf"] = TINY_PDF
+    expected["originals/bse/cninfo-1220000100.pdf"] = TINY_PDF
     assert archive.keys("originals/") == sorted(expected)
     for key, body in expected.items():
         assert sha256(archive.read(key)) == sha256(body)
@@ -133,7 +133,9 @@ def test_bse_guards_ignored_company_filter_repeated_pages_and_old_shape(cninfo, 
     assert f"Skipping bse.cn row {theirs.code} of 920099 (market 2): asked for 920007" in (
         result.stderr
     )
-    assert "bse.cn page 1 repeats page 0 (paging ignored)" in result.stderr
+    assert "bse page 1 of 2024-05-08~2024-05-10 920007 repeats page 0 (paging ignored)" in (
+        result.stderr
+    )
     first_page = sorted([theirs, *ours], key=lambda d: (d.day, d.code), reverse=True)[:20]
     assert LocalArchive(tmp_path).keys("records/") == sorted(
         f"records/bse/{d.code}.json" for d in first_page if d is not theirs
@@ -145,4 +147,6 @@ def test_bse_block_page_is_a_clear_error(cninfo, bse, tmp_path):
     bse.site.broken = True
     result = run_crawl(cninfo, *WINDOW, archive=str(tmp_path), env={"BSE_BASE_URL": bse.url})
     assert result.returncode == 1
-    assert "the bse.cn listing is unusable: not JSONP" in result.stderr
+    assert "Listing failed: bse page 0 of 2024-05-08~2024-05-10 投资者关系: not JSONP" in (
+        result.stderr
+    )

@@ -142,7 +142,9 @@ def test_a_day_beyond_paging_is_reported_and_fails_the_run(cninfo, tmp_path):
     result = run_crawl(cninfo, *WINDOW, archive=str(tmp_path / "archive"))
 
     assert result.returncode == 1
-    assert "2024-05-09 has 3010 records but paging reaches only 3000" in result.stderr
+    assert "2024-05-09~2024-05-09 has 3010 rows on cninfo but paging reaches only 3000" in (
+        result.stderr
+    )
     assert len(LocalArchive(tmp_path / "archive").keys("records/")) == 3000
     assert all(int(f["pageNum"]) <= 100 for f in listing_forms(site))
 

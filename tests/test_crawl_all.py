@@ -79,12 +79,22 @@ def test_crawlall_runs_every_source_and_flags_cross_source_duplicates(cninfo, se
     assert archive.keys("records/") == sorted(
         [
             f"records/cninfo/{szse.announcement_id}.json",
-            "records/cninfo/1220000500.json",
-            "records/sseinfo/910001.json",
+            "records/sse/cninfo-1220000500.json",
+            "records/sse/910001.json",
             f"records/bse/{'b' * 32}.json",
             "records/p5w/R1.json",
         ]
     )
+    # each spider's records are indexed under its own source, whichever site listed them
+    for source in ("cninfo", "sse", "bse", "p5w"):
+        index = archive.read(f"state/index/{source}.jsonl").decode().splitlines()
+        keys = {json.loads(line)["key"].split("/")[1] for line in index}
+        assert keys == {source}, source
+    assert archive.keys("state/index/") == sorted(
+        f"state/index/{s}.jsonl" for s in ("cninfo", "sse", "bse", "p5w")
+    )
+    p5w_record = json.loads(archive.read("records/p5w/R1.json"))
+    assert (p5w_record["stock_code"], p5w_record["exchange"]) == ("001205", "SZSE")
     assert {k.split("/")[1] for k in archive.keys("runs/") if k.endswith(".jsonl")} == {
         "cninfo",
         "sse",
@@ -92,11 +102,13 @@ def test_crawlall_runs_every_source_and_flags_cross_source_duplicates(cninfo, se
         "p5w",
     }
     # archived once per source, flagged on whichever came second
-    assert archive.read("originals/sseinfo/910001.docx") == same
-    assert archive.read("originals/cninfo/1220000500.docx") == same
+    assert archive.read("originals/sse/910001.docx") == same
+    assert archive.read("originals/sse/cninfo-1220000500.docx") == same
     twins = {
-        ("sseinfo", "910001"): json.loads(archive.read("records/sseinfo/910001.json")),
-        ("cninfo", "1220000500"): json.loads(archive.read("records/cninfo/1220000500.json")),
+        ("sse", "910001"): json.loads(archive.read("records/sse/910001.json")),
+        ("sse", "cninfo-1220000500"): json.loads(
+            archive.read("records/sse/cninfo-1220000500.json")
+        ),
     }
     marker = json.loads(archive.read(f"digests/{hashlib.sha256(same).hexdigest()}.json"))
     first = (marker["source"], marker["source_id"])
@@ -105,7 +117,7 @@ def test_crawlall_runs_every_source_and_flags_cross_source_duplicates(cninfo, se
     assert "duplicate_of" not in twins[first]
     assert twins[second]["duplicate_of"] == {"source": first[0], "source_id": first[1]}
     for key in archive.keys("records/"):
-        if key not in ("records/sseinfo/910001.json", "records/cninfo/1220000500.json"):
+        if key not in ("records/sse/910001.json", "records/sse/cninfo-1220000500.json"):
             assert "duplicate_of" not in json.loads(archive.read(key)), key
 
 
@@ -127,7 +139,7 @@ def test_second_source_is_flagged_against_an_earlier_run(cninfo, seaweed, bucket
     assert second.returncode == 0, second.stderr[-3000:]
     archive = S3Archive(seaweed.client(), bucket)
     aid = cninfo.site.announcements[0].announcement_id
-    assert json.loads(archive.read("records/sseinfo/910002.json"))["duplicate_of"] == {
+    assert json.loads(archive.read("records/sse/910002.json"))["duplicate_of"] == {
         "source": "cninfo",
         "source_id": aid,
     }

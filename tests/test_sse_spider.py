@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -72,7 +73,8 @@ def test_sse_archives_sseinfo_postings_and_cninfo_fulltext_docx(cninfo, sseinfo,
     newer = posting(20, when=DAY + timedelta(days=3))
     foreign = posting(9, code="000001", name="平安银行")
     older = posting(30, when=DAY - timedelta(days=8))  # before the window: paging stops here
-    site.postings = [*wanted, newer, foreign, older]
+    rules = replace(posting(10), title="贵州茅台投资者关系管理制度(2024年修订)")
+    site.postings = [*wanted, newer, foreign, rules, older]
     ir = fulltext(
         "1220000001",
         "600519",
@@ -89,9 +91,9 @@ def test_sse_archives_sseinfo_postings_and_cninfo_fulltext_docx(cninfo, sseinfo,
 
     assert result.returncode == 0, result.stderr[-3000:]
     archive = S3Archive(seaweed.client(), bucket)
-    expected = {f"originals/sseinfo/{p.item_id}.docx": p.body for p in wanted[:8]}
-    expected[f"originals/sseinfo/{wanted[8].item_id}.pdf"] = TINY_PDF
-    expected["originals/cninfo/1220000001.docx"] = ir.body
+    expected = {f"originals/sse/{p.item_id}.docx": p.body for p in wanted[:8]}
+    expected[f"originals/sse/{wanted[8].item_id}.pdf"] = TINY_PDF
+    expected["originals/sse/cninfo-1220000001.docx"] = ir.body
     assert archive.keys("originals/") == sorted(expected)
     for key, body in expected.items():
         assert sha256(archive.read(key)) == sha256(body)
@@ -99,8 +101,9 @@ def test_sse_archives_sseinfo_postings_and_cninfo_fulltext_docx(cninfo, sseinfo,
         f"digests/{sha256(b)}.json" for b in expected.values()
     )
 
-    first = record(archive, "sseinfo", wanted[0].item_id)
-    assert (first["source"], first["exchange"], first["stock_code"]) == ("sseinfo", "SSE", "600519")
+    first = record(archive, "sse", wanted[0].item_id)
+    assert (first["source"], first["site"]) == ("sse", "sseinfo")
+    assert (first["exchange"], first["stock_code"]) == ("SSE", "600519")
     assert first["stock_name"] == "贵州茅台"
     assert first["title"] == wanted[0].title
     assert first["published_at"] == wanted[0].when.isoformat()
@@ -110,10 +113,11 @@ def test_sse_archives_sseinfo_postings_and_cninfo_fulltext_docx(cninfo, sseinfo,
     assert first["location"] == "会议室0"
     assert first["qa"] == [{"question": "产能？", "answer": "充足。"}]
     assert "duplicate_of" not in first
-    star = record(archive, "sseinfo", wanted[8].item_id)
+    star = record(archive, "sse", wanted[8].item_id)
     assert (star["stock_code"], star["exchange"]) == ("688008", "SSE")
 
-    announcement = record(archive, "cninfo", "1220000001")
+    announcement = record(archive, "sse", "cninfo-1220000001")
+    assert (announcement["source"], announcement["site"]) == ("sse", "cninfo")
     assert (announcement["exchange"], announcement["location"]) == ("SSE", "上海路演")
     assert announcement["parse"]["format"] == "docx"
 
@@ -127,7 +131,7 @@ def test_sse_archives_sseinfo_postings_and_cninfo_fulltext_docx(cninfo, sseinfo,
     }
     assert "Skipping e互动 posting 900009 of 000001: asked for SSE" in result.stderr
     assert "Skipping 1220000003: 000001 is not on ['SSE']" in result.stderr
-    assert "'sse/not_ir_record_titles': 1" in result.stderr
+    assert "'sse/not_ir_record_titles': 2" in result.stderr  # the notice and the rules
 
 
 def test_sse_stock_feed_guards_foreign_rows_and_repeated_pages(cninfo, sseinfo, tmp_path):
@@ -148,15 +152,13 @@ def test_sse_stock_feed_guards_foreign_rows_and_repeated_pages(cninfo, sseinfo, 
     feeds = site.received("/ajax/userfeeds.do")
     assert [(r.one("uid"), r.one("page")) for r in feeds] == [("519", "1"), ("519", "2")]
     assert "Skipping e互动 posting 900040 of 601318: asked for 600519" in result.stderr
-    assert "e互动 page 2 repeats earlier postings" in result.stderr
+    assert "sseinfo page 2 of 2024-05-08~2024-05-10 600519 519 repeats page 1" in result.stderr
     archive = LocalArchive(tmp_path)
-    assert (
-        archive.keys("records/sseinfo/")
-        == sorted(  # page 1: theirs and ours[:9]
-            f"records/sseinfo/{p.item_id}.json" for p in ours[:9]
-        )
-    )
-    assert archive.keys("records/cninfo/") == ["records/cninfo/1220000009.json"]
+    page_one = [f"records/sse/{p.item_id}.json" for p in ours[:9]]  # and theirs
+    assert archive.keys("records/sse/") == sorted([*page_one, "records/sse/cninfo-1220000009.json"])
+    # the full-text tab is asked for the stock alone: a search key would miss titles without it
+    forms = [f for _, path, f in cninfo.site.requests if path == "/new/hisAnnouncement/query"]
+    assert {(f["stock"], f["searchkey"]) for f in forms} == {("600519,gssh0600519", "")}
 
 
 def test_blocked_feed_is_an_error_and_cninfo_goes_on(cninfo, sseinfo, tmp_path):
@@ -167,4 +169,4 @@ def test_blocked_feed_is_an_error_and_cninfo_goes_on(cninfo, sseinfo, tmp_path):
 
     assert result.returncode == 1
     assert "no postings in the e互动 feed" in result.stderr and "访问被拦截" in result.stderr
-    assert LocalArchive(tmp_path).keys("records/") == ["records/cninfo/1220000010.json"]
+    assert LocalArchive(tmp_path).keys("records/") == ["records/sse/cninfo-1220000010.json"]

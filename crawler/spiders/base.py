@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -22,6 +23,9 @@ from crawler.items import RecordItem
 from crawler.reach import failure_reason, note_failure
 from pipelines.state import read_watermark
 from pipelines.storage import crawler_archive
+
+if TYPE_CHECKING:
+    from crawler.listing import Site, Window
 
 EARLIEST = date(1990, 12, 1)  # no A-share record is older than the exchanges
 
@@ -73,9 +77,11 @@ class RecordSpider(scrapy.Spider):
     archive's watermark less SCHEDULE_OVERLAP_DAYS to today, or yesterday to today before the
     first; "today" is crawler/clock.py's (CRAWL_NOW pins it). A long range is walked in windows
     (``self.walk``, see crawler/backfill.py).
-    """
 
-    source: str = ""
+    A spider is its sites (crawler/sites/; ``make_sites`` lists them, its home site first) and
+    an identity of its own: every record it yields, whichever site listed it, is of ``source``
+    (the spider's name), and is indexed and watermarked under it.
+    """
 
     def __init__(
         self,
@@ -90,6 +96,24 @@ class RecordSpider(scrapy.Spider):
         self.stocks = parse_stocks(stock)
         self.scheduled = start is None and end is None
         self._seen: set[str] = set()
+        self.sites: list[Site] = []
+
+    @property
+    def source(self) -> str:
+        return self.name
+
+    def make_sites(self) -> list[Site]:
+        """The sites this spider lists, its home site first."""
+        raise NotImplementedError
+
+    async def start(self) -> AsyncIterator[Any]:
+        for site in self.sites:
+            for request in site.start():
+                yield request
+
+    def window_failed(self, window: Window) -> None:
+        """A listing of ``window`` failed: neither the backfill nor the watermark may pass it."""
+        self.walk.window_failed(window)
 
     def plan_dates(self, today: date) -> None:
         """The run's days: the arguments, or yesterday and today by the crawl's clock."""
@@ -124,6 +148,7 @@ class RecordSpider(scrapy.Spider):
         spider.walk = WindowWalk.plan(
             crawler, store, spider.name, spider.start_date, spider.end_date, spider.stocks
         )
+        spider.sites = spider.make_sites()
         return spider
 
     def first_sighting(self, source_id: str) -> bool:
@@ -134,12 +159,14 @@ class RecordSpider(scrapy.Spider):
         self._seen.add(source_id)
         return True
 
-    def load_json(self, response: Response, what: str) -> Any:
-        """The JSON of a reply, or None (logged as an error) when it is not JSON."""
+    def load_json(self, response: Response, what: str, log: bool = True) -> Any:
+        """The JSON of a reply, or None (logged as an error unless ``log`` is false) when it is
+        not JSON."""
         try:
             return json.loads(response.text)
         except (ValueError, AttributeError):
-            self.listing_error(response, f"the {what} is not JSON: {response.body[:200]!r}")
+            if log:
+                self.listing_error(response, f"the {what} is not JSON: {response.body[:200]!r}")
             return None
 
     def listing_error(self, response: Response, problem: str) -> None:
@@ -165,8 +192,7 @@ class RecordSpider(scrapy.Spider):
         self.logger.error("Listing %s failed: cannot reach %s: %s", request.url, host, reason)
 
     def record_item(self, source_id: str, **fields: Any) -> RecordItem:
-        """An item of ``self.source``, or of ``source=...`` for spiders that read several."""
+        """An item of this spider's source; ``site`` says where it was listed."""
         code = fields.get("stock_code") or ""
         fields.setdefault("exchange", exchange_of(code))
-        fields.setdefault("source", self.source)
-        return RecordItem(source_id=str(source_id), **fields)
+        return RecordItem(**{**fields, "source": self.source, "source_id": str(source_id)})

@@ -117,6 +117,9 @@ class CninfoSite:
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     times: list[float] = field(default_factory=list)  # time.monotonic() of each request above
     file_delay: float = 0.0  # seconds before serving each file, to slow a crawl down
+    ignore_page: bool = False  # answer every listing page with page 1 (totals unchanged)
+    renamed: dict[str, str] = field(default_factory=dict)  # row field renames, old -> new
+    lose_rows: int = 0  # the last rows of a query: counted in the totals, never served
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -128,20 +131,29 @@ class CninfoSite:
         page = int(form.get("pageNum") or 1)
         if page > PAGE_LIMIT:
             page = 1  # the real site silently answers page 1
-        chunk = rows[(page - 1) * PAGE_CAP : page * PAGE_CAP]
+        total = len(rows)
+        served = rows[: max(total - self.lose_rows, 0)]
+        chunk = served[(page - 1) * PAGE_CAP : page * PAGE_CAP]
+        if self.ignore_page:
+            chunk = served[:PAGE_CAP]
         return {
-            "totalAnnouncement": len(rows),
-            "totalRecordNum": len(rows),
-            "announcements": [a.row() for a in chunk] or None,
+            "totalAnnouncement": total,
+            "totalRecordNum": total,
+            "announcements": [self.row(a) for a in chunk] or None,
             "classifiedAnnouncements": None,
             "totalSecurities": 0,
             "categoryList": [],
-            "hasMore": page * PAGE_CAP < len(rows),
-            "totalpages": len(rows) // PAGE_CAP,
+            "hasMore": page * PAGE_CAP < total,
+            "totalpages": total // PAGE_CAP,
         }
+
+    def row(self, a: Announcement) -> dict[str, Any]:
+        return {self.renamed.get(k, k): v for k, v in a.row().items()}
 
     @staticmethod
     def _matches(a: Announcement, form: dict[str, str]) -> bool:
+        """Whether ``a`` is listed for ``form``, on either tab: ``plate`` and ``column`` are
+        ignored, ``stock`` (``code,orgId``) and ``searchkey`` (in the title) filter."""
         if form.get("tabName") != a.tab or form.get("searchkey", "") not in a.title:
             return False
         start, _, end = form.get("seDate", "").partition("~")

@@ -114,6 +114,7 @@ class P5wSite(Site):
     ignore_title: bool = False  # answer a title search with all events
     ignore_qa_page: bool = False  # answer every Q&A page with page 0
     broken_qa: set[str] = field(default_factory=set)  # event pids whose Q&A is a block page
+    renamed: dict[str, str] = field(default_factory=dict)  # roadshow-list row renames, old -> new
 
     def answer(self, request: Received) -> Reply:
         if request.path == "/roadshow/getRoadshowList.shtml":
@@ -124,15 +125,23 @@ class P5wSite(Site):
                 return 200, "<html><title>访问被拦截！</title></html>".encode(), "text/html"
             return self.json(self.qa(request, pid))
         if request.path == "/company/validCompanyJson.shtml":
-            keyword = request.one("keyword")
-            # fuzzy, like the real suggest box: a near code comes back too
-            rows = [company_row(e.code, e.name, f"c{e.code}") for e in self.events]
-            rows = [r for r in rows if r["companyCode"][:3] == keyword[:3]]
-            return self.json({"success": True, "obj": list({r["pid"]: r for r in rows}.values())})
+            return self.json({"success": True, "obj": self.companies(request.one("keyword"))})
         for event in self.events:
             if request.path == event.page_path:
                 return 200, event.page(), "text/html;charset=UTF-8"
         return not_found()
+
+    def companies(self, keyword: str) -> list[dict[str, Any]]:
+        """Fuzzy, like the real suggest box: every company whose code shares the keyword's first
+        3 characters, or whose short name contains the keyword or is contained in it."""
+        rows = [company_row(e.code, e.name, f"c{e.code}") for e in self.events]
+        rows = [
+            r
+            for r in rows
+            if r["companyCode"][:3] == keyword[:3]
+            or (keyword and (keyword in r["companyShortname"] or r["companyShortname"] in keyword))
+        ]
+        return list({r["pid"]: r for r in rows}.values())
 
     @staticmethod
     def json(payload: Any) -> Reply:
@@ -151,7 +160,8 @@ class P5wSite(Site):
         rows.sort(key=lambda e: e.when, reverse=True)
         page, size = int(request.one("page") or 0), int(request.one("rows") or 10)
         chunk = rows[page * size : (page + 1) * size]
-        return {"total": len(rows), "rows": [e.row() for e in chunk]}
+        renamed = [{self.renamed.get(k, k): v for k, v in e.row().items()} for e in chunk]
+        return {"total": len(rows), "rows": renamed}
 
     def qa(self, request: Received, pid: str) -> dict[str, Any]:
         event = next((e for e in self.events if e.pid == pid), None)

@@ -1,5 +1,5 @@
-"""A small HTTP server for site imitations: each site answers (method, path, query, form) and
-keeps a log of what it received."""
+"""A small HTTP server for site imitations: each site answers (method, path, query, form,
+headers) and keeps a log of what it received."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlparse
 
 from tests.paths import require_samples
 
-Reply = tuple[int, bytes, str]  # status, body, content type
+# status, body, content type and, optionally, extra response headers (Location, Set-Cookie)
+Reply = tuple[int, bytes, str] | tuple[int, bytes, str, dict[str, str]]
 Form = dict[str, list[str]]
 
 
@@ -21,6 +22,7 @@ class Received:
     path: str
     query: Form
     form: Form
+    headers: dict[str, str] = field(default_factory=dict)  # request headers, names title-cased
 
     def one(self, name: str) -> str:
         """The single value of a query or form field ('' when absent)."""
@@ -61,12 +63,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, form: Form) -> None:
         url = urlparse(self.path)
         query = parse_qs(url.query, keep_blank_values=True)
-        request = Received(self.command, url.path, query, form)
+        headers = {name.title(): value for name, value in self.headers.items()}
+        request = Received(self.command, url.path, query, form, headers)
         with self.site.lock:
             self.site.requests.append(request)
-        status, body, content_type = self.site.answer(request)
+        status, body, content_type, *extra = self.site.answer(request)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (extra[0] if extra else {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

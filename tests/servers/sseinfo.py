@@ -68,6 +68,7 @@ class SseinfoSite(Site):
     ignore_uid: bool = False  # answer a company feed with the whole market's postings
     ignore_page: bool = False  # answer every page with page 1
     blocked: bool = False  # a WAF page instead of the feed
+    broken_markup: bool = False  # postings without their m_feed_face block (logo, company name)
 
     def answer(self, request: Received) -> Reply:
         if request.path == "/ajax/getCompany.do":
@@ -92,4 +93,6 @@ class SseinfoSite(Site):
         if not chunk:
             return END_OF_FEED
         template = posting_template()
+        if self.broken_markup:
+            template = re.sub(r'<div class="m_feed_face">.*?</div>', "", template)
         return "\n".join(p.html(template) for p in chunk).encode()

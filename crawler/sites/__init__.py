@@ -1,0 +1,1 @@
+"""What each site is asked and how its pages and rows are read (see crawler/listing.py)."""
