@@ -79,6 +79,11 @@ class WindowWalk:
     def done(self) -> int:
         return len(self.finished_before) + len(self.finished_now)
 
+    def summary(self) -> dict[str, Any]:
+        """Windows total and finished, and those a failed listing or record left unfinished."""
+        failed = [window_name(self.windows[i]) for i in sorted(self.broken)]
+        return {"total": self.total, "finished": self.done, "failed": failed}
+
     def todo(self) -> list[Window]:
         """The windows still to crawl, in date order."""
         if self.finished_before:

@@ -17,7 +17,7 @@ from twisted.internet import task
 from crawler import clock
 from crawler.reach import unreachable_hosts
 from pipelines.index import IndexPipeline
-from pipelines.keys import run_summary_key
+from pipelines.keys import crawler_run_id, run_summary_key
 from pipelines.state import next_watermark, read_watermark, write_watermark
 from pipelines.storage import crawler_archive
 
@@ -107,6 +107,7 @@ class RunSummary:
         walk = getattr(spider, "walk", None)
         return {
             "spider": spider.name,
+            "run_id": crawler_run_id(self.crawler),
             "started": stats["start_time"].isoformat(timespec="seconds"),
             "finish_reason": reason,
             "failed": run_problem(reason, stats),
@@ -127,7 +128,7 @@ class RunSummary:
             },
             "errors": stats.get("log_count/ERROR", 0) + stats.get("log_count/CRITICAL", 0),
             "warnings": stats.get("log_count/WARNING", 0),
-            "windows": {"total": walk.total, "finished": walk.done} if walk else None,
+            "windows": walk.summary() if walk else None,
             "newest_record": newest,
             "quiet_sources": self.quiet_sources(spider, newest, watermarked),
         }
@@ -155,8 +156,7 @@ class RunSummary:
                 summary["newest_record"][source] or "none",
             )
         logger.info("Run summary: %s", json.dumps(summary, ensure_ascii=False))
-        started = summary["started"].replace(":", "-")
-        key = run_summary_key(spider.name, started)
+        key = run_summary_key(spider.name, summary["run_id"])
         data = json.dumps(summary, ensure_ascii=False, indent=1).encode("utf-8")
         try:
             store = crawler_archive(self.crawler)

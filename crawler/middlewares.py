@@ -97,8 +97,9 @@ class RetryFailedRecords:
         listings = await asyncio.to_thread(
             failed_listings, store, spider.source, before - timedelta(days=self.days), before
         )
-        for fields in listings:
-            if spider.stocks and fields.get("stock_code") not in spider.stocks:
+        for record in listings:
+            if spider.stocks and record.get("stock_code") not in spider.stocks:
                 continue
-            self.crawler.stats.inc_value("archive/failed_retried")
-            yield spider.record_item(fields.pop("source_id"), **fields)
+            if (again := spider.fetch_again(record)) is not None:
+                self.crawler.stats.inc_value("archive/failed_retried")
+                yield again

@@ -29,13 +29,13 @@ USER_AGENT = os.environ.get(
 # A local folder (default ./archive) or s3://bucket/prefix; the addon below derives FILES_STORE and
 # the run feed from it, so `-s ARCHIVE_URI=...` on the command line works too.
 ARCHIVE_URI = os.environ.get("ARCHIVE_URI", "archive")
+# Credentials are NOT settings: boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or a profile,
+# or an instance role) from the environment itself, so they never reach a log line or a summary.
 AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL")
-AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID")
-AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY")
 AWS_REGION_NAME = os.environ.get("AWS_REGION_NAME", os.environ.get("AWS_DEFAULT_REGION"))
 FILES_STORE_S3_ACL = ""  # S3-compatible servers (SeaweedFS, MinIO) reject canned ACLs
 FEED_STORAGE_S3_ACL = ""
-ADDONS = {"crawler.archive_addon.ArchiveAddon": 0}
+ADDONS = {"crawler.archive_addon.ArchiveAddon": 0, "crawler.redact.RedactSecretsAddon": 0}
 
 ITEM_PIPELINES = {
     "pipelines.index.IndexPipeline": 50,  # skip what the archive index says is already archived
@@ -94,3 +94,22 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 would open a local port and write 
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# Archive store away (refused, timeouts, 5xx): downloads pause and store calls retry this long.
+STORE_OUTAGE_MAX_SECONDS = 300.0
+# Seconds before a store call's first retry, doubled each time up to STORE_RETRY_MAX_DELAY.
+STORE_RETRY_DELAY = 1.0
+# The longest pause between two retries of a store operation during an outage.
+STORE_RETRY_MAX_DELAY = 30.0
+# A download larger than this is cancelled and recorded as failed ("larger than DOWNLOAD_MAXSIZE").
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+# A download larger than this only logs a warning (Scrapy's own setting).
+DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
+# The archive index is written as small segments (state/index/<source>/<run id>-<n>.jsonl, merged
+# on read); at the end of a crawl a source with more segments than this is compacted into one.
+INDEX_COMPACT_SEGMENTS = 20
+# Seconds a document may take to parse; past it its worker is killed and the record marked failed.
+PARSE_TIME_LIMIT = 120.0
+# Address space of a parse worker (MB; LibreOffice for .doc inherits it and needs about 500).
+PARSE_MEMORY_LIMIT_MB = 1024
+# A parse worker is replaced by a fresh one after this many documents (0: never).
+PARSE_WORKER_MAX_DOCS = 200

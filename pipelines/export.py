@@ -7,7 +7,11 @@
     qa             one row per question (p5w's asker/answerer/asked_at/answered_at when known)
 
 Parquet keeps the types (dates as date32, times as timestamps with their zone, lists as lists);
-CSV joins list cells with "; "; JSON Lines writes dates and times in ISO 8601.
+CSV joins list cells with "; " and puts a ``'`` before a text cell that a spreadsheet would take for
+a formula (one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: titles and Q&A
+are written by others); JSON Lines writes dates and times in ISO 8601.
+
+Export only reads the archive: the index is read (and completed in memory), never written.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -231,7 +236,8 @@ def selected_entries(
     until: date | None = None,
     sources: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Index entries of the records published in [since, until], by source, in published order."""
+    """Index entries of the records published in [since, until], by source, in published order
+    (records the index lacks are read in; nothing is written)."""
     return [
         entry
         for source in sources or archive_sources(store)
@@ -268,7 +274,7 @@ class TableWriter:
                     out.write(json.dumps(row, ensure_ascii=False, default=_iso) + "\n")
             return
         if self.fmt == "csv":
-            table = _joined_lists(table)
+            table = neutralized(_joined_lists(table))
         if self._writer is None:
             opener = pq.ParquetWriter if self.fmt == "parquet" else pa_csv.CSVWriter
             self._writer = opener(str(self.path), table.schema)
@@ -291,6 +297,22 @@ def _joined_lists(table: pa.Table) -> pa.Table:
         if pa.types.is_list(column.type):
             cells = ["; ".join(v) if v is not None else None for v in table.column(i).to_pylist()]
             table = table.set_column(i, column.name, pa.array(cells, pa.string()))
+    return table
+
+
+# What makes a spreadsheet read a CSV cell as a formula (OWASP's list of "CSV injection" leads).
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralized(table: pa.Table) -> pa.Table:
+    """``table`` with every text cell that starts like a formula prefixed with ``'``, so that a
+    spreadsheet opening the CSV shows it as text instead of running it."""
+    for i, column in enumerate(table.schema):
+        if pa.types.is_string(column.type):
+            cells = table.column(i)
+            risky = pc.fill_null(pc.match_substring_regex(cells, FORMULA_START), False)
+            quoted = pc.binary_join_element_wise("'", cells, "")
+            table = table.set_column(i, column.name, pc.if_else(risky, quoted, cells))
     return table
 
 

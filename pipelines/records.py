@@ -13,6 +13,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
 from pipelines.keys import record_key
+from pipelines.outage import StoreUnavailable
 from pipelines.storage import ArchiveStore, crawler_archive
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,14 @@ class RecordPipeline:
     def from_crawler(cls, crawler: Crawler) -> RecordPipeline:
         return cls(crawler, crawler_archive(crawler))
 
+    def close_spider(self) -> None:
+        if lost := self.crawler.stats.get_value("archive/records_not_written"):
+            logger.error(
+                "%d record(s) not written: the archive store was unreachable; the next run over "
+                "the same days writes them",
+                lost,
+            )
+
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         adapter["archived_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -50,6 +59,12 @@ class RecordPipeline:
         data = record_bytes(record)
         try:
             await asyncio.to_thread(self.store.write, key, data, "application/json")
+        except StoreUnavailable as exc:
+            # The store was given up on (one error line said so, and the crawl is stopping): the
+            # item goes on with the reason, and the next run writes the record.
+            self.crawler.stats.inc_value("archive/records_not_written")
+            adapter["error"] = adapter.get("error") or f"record not written: {exc}"
+            return item
         except Exception as exc:  # any backend failure must fail the run, not vanish
             self.crawler.stats.inc_value("archive/record_write_failed")
             logger.error("Could not write record %s: %s", key, exc)

@@ -1,5 +1,9 @@
 """Re-run the parser over archived originals, with no network, and rewrite only the records
-whose parsed fields changed (a new parser version that reads the same gives the same record)."""
+whose parsed fields changed (a new parser version that reads the same gives the same record).
+
+Records are picked by published day from the archive index, which this only reads: the parser
+version a ``--parser-older-than`` run compares is read from each record, since the index keeps the
+version the crawl archived (records are rewritten here, index entries are not)."""
 
 from __future__ import annotations
 
@@ -11,19 +15,27 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pipelines.index import archive_sources, load_index, parse_record
+from pipelines.index import (
+    archive_sources,
+    load_index,
+    parse_record,
+    record_version,
+    version_older,
+)
 from pipelines.parse import failed_parse, merge_parsed, parse_pool
 from pipelines.parser import parse_document
 from pipelines.progress import Meter, Progress
 from pipelines.records import record_bytes
 from pipelines.storage import ArchiveStore
+from pipelines.workers import WorkerError
 
 
 @dataclass
 class ReparseResult:
-    checked: int = 0
+    checked: int = 0  # records parsed again and compared
     changed: int = 0
     missing: int = 0  # records or originals the index names but the archive lacks
+    current: int = 0  # with ``older_than``: records already parsed by that version or a later one
 
 
 def without_version(record: dict[str, Any]) -> dict[str, Any]:
@@ -46,35 +58,45 @@ def reparse_archive(
     since: date | None = None,
     older_than: str | None = None,
     workers: int = 2,
+    limits: dict[str, Any] | None = None,
     progress: Progress | None = None,
     every: float = 5.0,
 ) -> ReparseResult:
     """Re-parse the archived originals of ``sources`` (default all) published since ``since``
-    and, with ``older_than``, parsed by an older parser version."""
+    and, with ``older_than``, whose record was parsed by an older parser version (or none).
+
+    Writes records only: never the index (nor anything else). ``limits``: the per-document
+    limits of ``parse_pool``."""
     result = ReparseResult()
-    with parse_pool(max(1, workers)) as pool:
+    with parse_pool(max(1, workers), **(limits or {})) as pool:
         for source in sources or archive_sources(store):
             index = load_index(store, source)
             todo = [
                 entry
-                for entry in index.select(since=since, older_than=older_than)
+                for entry in index.select(since=since)
                 if entry.get("file_key") and not entry.get("error")
             ]
             meter = Meter(f"reparse {source}", len(todo), progress, every)
-            for entry, parsed in _parsed(store, todo, pool.submit, workers * 2):
-                record = parse_record(store.read(entry["key"]))
-                result.checked += 1
-                if record is None or parsed is None:
+            for entry, record, parsed in _parsed(store, todo, pool.submit, workers * 2, older_than):
+                if record is not None and parsed is CURRENT:
+                    result.current += 1
+                elif record is None or parsed is None:
+                    result.checked += 1
                     result.missing += 1
-                elif without_version(new := reparsed(record, parsed)) != without_version(record):
-                    new["reparsed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-                    store.write(entry["key"], record_bytes(new), "application/json")
-                    index.add(new)
-                    result.changed += 1
+                else:
+                    result.checked += 1
+                    new = reparsed(record, parsed)
+                    if without_version(new) != without_version(record):
+                        new["reparsed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+                        store.write(entry["key"], record_bytes(new), "application/json")
+                        result.changed += 1
                 meter.tick(f"{result.changed} changed so far")
-            index.save()
             meter.done(f"{result.changed} changed so far")
     return result
+
+
+CURRENT: dict[str, Any] = {}  # the parse result of a record left alone: its version is not older
+Pending = tuple[dict[str, Any], dict[str, Any] | None, Future[dict[str, Any]] | None]
 
 
 def _parsed(
@@ -82,25 +104,44 @@ def _parsed(
     entries: list[dict[str, Any]],
     submit: Callable[..., Future[dict[str, Any]]],
     ahead: int,
-) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
-    """(entry, parse result) in order, keeping ``ahead`` originals in the workers at once;
-    None for an original missing from the archive."""
-    queue: deque[tuple[dict[str, Any], Future[dict[str, Any]] | None]] = deque()
+    older_than: str | None = None,
+) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]]:
+    """(entry, record, parse result) in order, keeping ``ahead`` originals in the workers at once.
+
+    The record is None when it is missing from the archive, the parse result None when the
+    original is; with ``older_than`` it is ``CURRENT`` for a record parsed by that version or a
+    later one, which is not parsed again (the version is the record's: the index's may be stale)."""
+    queue: deque[Pending] = deque()
     for entry in entries:
-        data = store.read(entry["file_key"])
-        queue.append((entry, submit(parse_document, data) if data is not None else None))
+        record = parse_record(store.read(entry["key"]))
+        if record is None:
+            queue.append((entry, None, None))
+        elif older_than and not version_older(record_version(record), older_than):
+            queue.append((entry, record, _done(CURRENT)))
+        else:
+            data = store.read(entry["file_key"])
+            future = submit(parse_document, data) if data is not None else None
+            queue.append((entry, record, future))
         if len(queue) >= ahead:
             yield _settled(*queue.popleft())
     while queue:
         yield _settled(*queue.popleft())
 
 
+def _done(result: dict[str, Any]) -> Future[dict[str, Any]]:
+    future: Future[dict[str, Any]] = Future()
+    future.set_result(result)
+    return future
+
+
 def _settled(
-    entry: dict[str, Any], future: Future[dict[str, Any]] | None
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    entry: dict[str, Any], record: dict[str, Any] | None, future: Future[dict[str, Any]] | None
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]:
     if future is None:
-        return entry, None
+        return entry, record, None
     try:
-        return entry, future.result()
-    except Exception as exc:  # parse_document does not raise; a dead worker does
-        return entry, failed_parse(f"parser error: {exc!r}")
+        return entry, record, future.result()
+    except WorkerError as exc:  # a document past its limits, or a worker that died
+        return entry, record, failed_parse(str(exc))
+    except Exception as exc:  # parse_document does not raise
+        return entry, record, failed_parse(f"parser error: {exc!r}")

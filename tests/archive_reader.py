@@ -55,5 +55,19 @@ def feed_lines(archive: S3Archive | LocalArchive) -> list[dict[str, Any]]:
     return lines
 
 
+def index_entries(archive: S3Archive | LocalArchive, source: str) -> dict[str, dict[str, Any]]:
+    """The merged archive index of ``source`` by source_id: the one-file index of older archives
+    first, then the segments ``state/index/<source>/*.jsonl`` by name, a later line winning."""
+    keys = [k for k in archive.keys("state/index/") if k == f"state/index/{source}.jsonl"]
+    keys += sorted(k for k in archive.keys(f"state/index/{source}/") if k.endswith(".jsonl"))
+    merged: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        for line in archive.read(key).decode().splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                merged[entry["source_id"]] = entry
+    return merged
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

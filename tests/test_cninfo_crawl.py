@@ -72,7 +72,7 @@ def test_crawl_archives_originals_records_and_run_feed_to_s3(cninfo, seaweed, bu
 
     runs = [key for key in archive.keys("runs/") if key.endswith(".jsonl")]
     assert len(runs) == 1 and re.fullmatch(
-        r"runs/cninfo/\d{4}-\d\d-\d\dT[\d-]+\+00-00\.jsonl", runs[0]
+        r"runs/cninfo/\d{4}-\d\d-\d\dT[\d-]+\+00-00-[0-9a-f]{6}\.jsonl", runs[0]
     )
     assert sorted(line["source_id"] for line in feed_lines(archive)) == sorted(
         a.announcement_id for a in wanted
@@ -280,10 +280,18 @@ def test_bad_arguments_stop_with_one_clear_line(cninfo, tmp_path):
             "start 2024-05-10 is after end 2024-05-01",
         ),
         (("-a", "stock=12345x"), "-a stock='12345x': not six-digit stock codes: 12345x"),
+        (("-a", "end=2024-05-01"), "-a end=2024-05-01 needs -a start= too"),
+        (("-a", "strat=2024-05-01"), "-a strat=: unknown argument"),
+        (("-s", "ARCHIVE_URI=ftp://host/x"), "ARCHIVE_URI 'ftp://host/x': use a local path"),
     ]:
         result = run_crawl(cninfo, "cninfo", *args, archive=str(tmp_path))
         assert result.returncode == 2
-        assert f"error: {message}" in result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith(f"error: {message}")
+        assert "Traceback" not in result.stderr
+    for command, args in [("crawl", ["nosuch"]), ("crawlall", ["-a", "strat=2024-05-01"])]:
+        result = run_crawl(cninfo, *args, archive=str(tmp_path), command=command)
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert result.stderr.strip().splitlines()[-1].startswith("error: ")
         assert "Traceback" not in result.stderr
     assert cninfo.site.requests == []
 

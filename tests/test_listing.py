@@ -185,3 +185,29 @@ def test_p5w_whole_market_events_get_their_company_code(cninfo, p5w, tmp_path):
     # one company search per company, not per event
     searches = [r.one("keyword") for r in p5w.site.received("/company/validCompanyJson.shtml")]
     assert sorted(searches) == ["澜起科技", "盛航股份"]
+
+
+def test_a_listing_answered_403_fails_the_run_and_its_window(cninfo, tmp_path):
+    cninfo.site.announcements = [
+        *make_announcements(2, day="2024-05-08", body=TINY_PDF),
+        *make_announcements(2, day="2024-05-10", start_id=1230000000, body=TINY_PDF),
+    ]
+    cninfo.site.listing_statuses = [403]  # the first listing request: the earliest window's
+
+    result = run_crawl(cninfo, "cninfo", *WINDOW, archive=str(tmp_path), settings=BACKFILL)
+
+    assert result.returncode == 1
+    assert "Ignoring response <403" not in result.stderr
+    assert "the listing answered with an HTTP error" in result.stderr
+    (summary,) = [k for k in LocalArchive(tmp_path).keys("runs/") if k.endswith(".summary.json")]
+    windows = json.loads(LocalArchive(tmp_path).read(summary))["windows"]
+    assert windows == {"total": 3, "finished": 2, "failed": ["2024-05-08~2024-05-08"]}
+    archive = LocalArchive(tmp_path)
+    assert finished_windows(archive, "cninfo") == ["2024-05-09~2024-05-09", "2024-05-10~2024-05-10"]
+    assert len(archive.keys("records/")) == 2  # 2024-05-10's; 2024-05-08 is listed next run
+    assert archive.keys("state/cninfo/watermark.json") == []
+
+    again = run_crawl(cninfo, "cninfo", *WINDOW, archive=str(tmp_path), settings=BACKFILL)
+
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(archive.keys("records/")) == 4

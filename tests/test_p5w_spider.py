@@ -174,3 +174,37 @@ def test_p5w_guards_stock_filter_types_repeats_and_bad_json(cninfo, p5w, tmp_pat
     failed = json.loads(archive.read("records/p5w/R600.json"))
     assert failed["error"].startswith("Q&A page 0 is not the JSON expected")
     assert "file" not in failed
+
+
+def test_failed_events_are_fetched_again_and_archived_ones_are_not(cninfo, p5w, tmp_path):
+    site: P5wSite = p5w.site
+    done, failing = event("R700", questions=2), event("R800", questions=1)
+    old = event("R900", questions=1, when=WHEN - timedelta(days=6))  # before the next window
+    site.events = [done, failing, old]
+    site.broken_qa = {"R800", "R900"}
+    env = {**p5w_env(p5w), "P5W_ROADSHOW_TYPES": "5"}
+    first = run_crawl(
+        cninfo, "p5w", "-a", "start=2024-05-02", "-a", "end=2024-05-10",
+        archive=str(tmp_path), env=env,
+    )  # fmt: skip
+    assert first.returncode == 1
+    archive = LocalArchive(tmp_path)
+    assert "error" in json.loads(archive.read("records/p5w/R800.json"))
+    site.broken_qa = set()
+    site.requests.clear()
+
+    # a scheduled run: no watermark yet, so yesterday and today by the pinned clock (R700 and
+    # R800 listed again), then the failed records of the RETRY_FAILED_DAYS before it (R900)
+    again = run_crawl(
+        cninfo, "p5w", archive=str(tmp_path), env=env,
+        settings={"CRAWL_NOW": "2024-05-10T20:00:00+08:00"},
+    )  # fmt: skip
+
+    assert again.returncode == 0, again.stderr[-3000:]
+    fetched = {
+        r.one("roadshowId") for r in site.received("/roadshowLive/getNInteractionDatas.shtml")
+    }
+    assert fetched == {"R800", "R900"}  # R700 was archived whole: its Q&A is not fetched again
+    for pid in ("R800", "R900"):
+        record = json.loads(archive.read(f"records/p5w/{pid}.json"))
+        assert "error" not in record and len(record["qa"]) == 1

@@ -7,12 +7,13 @@ the day there and the day in UTC differ or are about to, instead of following th
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from crawler import clock
-from tests.archive_reader import LocalArchive, S3Archive
+from tests.archive_reader import LocalArchive, S3Archive, index_entries
 from tests.conftest import SHANGHAI, TINY_PDF, make_announcements, run_crawl
 
 # 00:05 in Shanghai is still the day before in UTC; 23:55 is the same day in both.
@@ -80,6 +81,7 @@ def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket, now):
         "updated": now.astimezone(UTC).isoformat(timespec="seconds"),
     }
     assert listing_dates(site) == [f"{day[1]}~{day[0]}"]
+    first_runs = set(archive.keys("runs/"))
     # Posted after the first run, though dated two days back; and a new one today.
     late = make_announcements(1, day=day[2], start_id=1300200000)[0]
     new = make_announcements(1, day=day[0], start_id=1300300000)[0]
@@ -96,10 +98,21 @@ def test_two_daily_runs_catch_a_late_posting_once(cninfo, seaweed, bucket, now):
     assert file_gets(site) == {late.announcement_id: 1, new.announcement_id: 1}
     ids = sorted(a.announcement_id for a in site.announcements)
     assert archive.keys("records/") == [f"records/cninfo/{i}.json" for i in ids]
-    index = [json.loads(line) for line in archive.read("state/index/cninfo.jsonl").splitlines()]
-    assert sorted(entry["source_id"] for entry in index) == ids
-    assert all(entry["sha256"] and not entry["error"] for entry in index)
-    last = max(summaries(archive), key=lambda s: s["started"])
+    index = index_entries(archive, "cninfo")
+    assert sorted(index) == ids
+    assert all(entry["sha256"] and not entry["error"] for entry in index.values())
+    # each run wrote its own segment; the second one only its two new entries
+    first_run, second_run = archive.keys("state/index/cninfo/")
+    lines = archive.read(second_run).decode().splitlines()
+    assert sorted(json.loads(line)["source_id"] for line in lines) == sorted(
+        [late.announcement_id, new.announcement_id]
+    )
+    (last,) = [
+        json.loads(archive.read(key))
+        for key in archive.keys("runs/")
+        if key.endswith(".summary.json") and key not in first_runs
+    ]  # the second run's: two runs in the same second no longer share one summary
+    assert last["run_id"] in second_run and last["run_id"] not in first_run
     assert last["records_found"] == 5
     assert last["skipped_already_archived"] == 3
     assert last["records_written"] == 2
@@ -161,14 +174,13 @@ def test_index_lags_records_after_a_crash_and_nothing_is_fetched_twice(cninfo, t
     window = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
     first = run_crawl(cninfo, *window, archive=str(tmp_path))
     assert first.returncode == 0, first.stderr[-3000:]
-    (tmp_path / "state" / "index" / "cninfo.jsonl").unlink()  # as if killed before saving it
+    shutil.rmtree(tmp_path / "state" / "index")  # as if killed before saving it
 
     second = run_crawl(cninfo, *window, archive=str(tmp_path))
 
     assert second.returncode == 0, second.stderr[-3000:]
     assert set(file_gets(cninfo.site).values()) == {1}
-    lines = (tmp_path / "state" / "index" / "cninfo.jsonl").read_text().splitlines()
-    assert len(lines) == 3
+    assert len(index_entries(LocalArchive(tmp_path), "cninfo")) == 3
 
 
 def test_a_scheduled_run_fetches_again_what_failed_before_its_window(cninfo, tmp_path, now):

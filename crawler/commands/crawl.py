@@ -41,6 +41,13 @@ class Command(ScrapyCrawl):
     def run_spiders(self, names: list[str], spargs: dict[str, str]) -> None:
         """Run the spiders together in this process; set the exit status from all of them."""
         assert self.crawler_process
+        known = sorted(self.crawler_process.spider_loader.list())
+        if unknown := [name for name in names if name not in known]:
+            print(
+                f"error: unknown spider {unknown[0]!r} (known: {', '.join(known)})", file=sys.stderr
+            )
+            self.exitcode = 2
+            return
         crawlers = {name: self._create_crawler(name) for name in names}
         problems: list[str] = []
 

@@ -1,5 +1,8 @@
 """``scrapy export --format parquet|jsonl|csv [--since DATE] [--until DATE] OUT``: the archive's
-records as tidy tables (records, participants, reception, qa) in the folder OUT."""
+records as tidy tables (records, participants, reception, qa) in the folder OUT.
+
+It only reads the archive: it writes no index segment, and never creates an archive (one that does
+not exist: exit status 2, one line on stderr)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from pipelines.progress import Meter, metered
 
 class Command(ScrapyCommand):
     requires_project = True
+    requires_crawler_process = False  # no crawl: no reactor, no Scrapy start-up log lines
 
     def syntax(self) -> str:
         return "--format parquet|jsonl|csv [--since DATE] [--until DATE] OUT"

@@ -16,6 +16,7 @@ class Command(ScrapyCommand):
     """Run the document parser on local files (PDF, DOCX, DOC, HTML) and print JSON Lines."""
 
     requires_project = False
+    requires_crawler_process = False  # no crawl: no reactor to install, a faster start
     default_settings: ClassVar[dict[str, object]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:

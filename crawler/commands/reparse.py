@@ -1,5 +1,8 @@
 """``scrapy reparse [--since DATE] [--source NAME] [--parser-older-than VERSION]``: run the
-parser again over archived originals, with no network, and rewrite the records that changed."""
+parser again over archived originals, with no network, and rewrite the records that changed.
+
+It writes records and nothing else: never the index, and never an archive that does not exist
+(exit status 2, one line on stderr)."""
 
 from __future__ import annotations
 
@@ -9,11 +12,13 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import command_archive, day_options, progress
+from pipelines.parse import parse_limits
 from pipelines.reparse import reparse_archive
 
 
 class Command(ScrapyCommand):
     requires_project = True
+    requires_crawler_process = False  # no crawl: no reactor, no Scrapy start-up log lines
 
     def syntax(self) -> str:
         return "[--since DATE] [--source NAME] [--parser-older-than VERSION] [--workers N]"
@@ -43,11 +48,17 @@ class Command(ScrapyCommand):
             since=since,
             older_than=opts.parser_older_than,
             workers=opts.workers or self.settings.getint("PARSE_WORKERS", 2),
+            limits=parse_limits(self.settings),
             progress=progress,
+        )
+        current = (
+            f", {result.current} already parsed by {opts.parser_older_than} or later"
+            if opts.parser_older_than
+            else ""
         )
         progress(
             f"reparse: {result.checked} records checked, {result.changed} rewritten, "
-            f"{result.missing} missing from the archive"
+            f"{result.missing} missing from the archive{current}"
         )
         if result.missing:
             self.exitcode = 1

@@ -33,8 +33,10 @@ from crawler.spiders.base import SHANGHAI
 from crawler.spiders.guards import RepeatedPages
 from crawler.titles import is_ir_record_title
 from pipelines.filetypes import BadOriginal, check_original
+from pipelines.index import RunIndex
 from pipelines.parser.checkboxes import OPTIONS
 from pipelines.parser.result import empty_result
+from pipelines.storage import crawler_archive
 
 LIST_ROWS = 50
 QA_ROWS = 10
@@ -63,6 +65,19 @@ ROADSHOW_TYPES = {
     "22": "可转债路演",
     "32": "新财富分析师路演",
 }
+EVENT_FIELDS = (  # what event_of() reads from the list: a failed event is fetched again from them
+    "source_id",
+    "site",
+    "stock_code",
+    "stock_name",
+    "title",
+    "published_at",
+    "detail_url",
+    "activity_types",
+    "activity_other",
+    "start_date",
+    "start_time",
+)
 _TIME = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
@@ -106,6 +121,8 @@ class P5wEvents(Site):
 
     def __init__(self, spider: Any):
         super().__init__(spider)
+        # events archived whole by earlier runs: their Q&A is not fetched again
+        self.archived = RunIndex.load(crawler_archive(spider.crawler), spider.source)
         self.qa_repeats = RepeatedPages()
         self.codes: dict[str, str | None] = {}  # company short name -> stock code
         self.waiting: dict[str, list[dict[str, Any]]] = {}  # events waiting for their code
@@ -266,6 +283,9 @@ class P5wEvents(Site):
             return None
         if not spider.first_sighting(f"p5w:{pid}"):
             return None
+        if self.archived.archived(self.source_id(pid)):
+            self.count("already_archived_events")
+            return None
         kind = type_name or expected or "其他"
         code = row.get("companyCode") or query.stock
         return {
@@ -281,6 +301,12 @@ class P5wEvents(Site):
             "start_date": when.date().isoformat(),
             "start_time": when.strftime("%H:%M") if when.time() != datetime.min.time() else None,
         }
+
+    def fetch_again(self, record: dict[str, Any]) -> scrapy.Request | None:
+        """The Q&A request of an event whose record failed, rebuilt from that record."""
+        if not record.get("detail_url"):
+            return None
+        return self.qa_request({k: record.get(k) for k in EVENT_FIELDS}, 0, {}, [])
 
     def qa_request(
         self, event: dict[str, Any], page: int, held: dict[str, Any], qa: list[dict[str, Any]]

@@ -21,6 +21,7 @@ from crawler.backfill import WindowWalk
 from crawler.clock import SHANGHAI
 from crawler.items import RecordItem
 from crawler.reach import failure_reason, note_failure
+from pipelines.index import LISTING_FIELDS
 from pipelines.state import read_watermark
 from pipelines.storage import crawler_archive
 
@@ -90,6 +91,15 @@ class RecordSpider(scrapy.Spider):
         stock: str | None = None,
         **kwargs: Any,
     ):
+        if unknown := [name for name in kwargs if not name.startswith("_")]:
+            # scrapyd passes _job; anything else is a misspelt or unsupported -a argument
+            raise ArgumentError(
+                f"-a {unknown[0]}=: unknown argument (the arguments are start, end and stock)"
+            )
+        if end and not start:
+            raise ArgumentError(
+                f"-a end={end} needs -a start= too (or neither, for a scheduled run)"
+            )
         super().__init__(**kwargs)
         self.start_arg = parse_day(start, "start") if start else None
         self.end_arg = parse_day(end, "end") if end else None
@@ -110,6 +120,14 @@ class RecordSpider(scrapy.Spider):
         for site in self.sites:
             for request in site.start():
                 yield request
+
+    def fetch_again(self, record: dict[str, Any]) -> Any:
+        """The item (or request) that fetches a failed record's original again, rebuilt from
+        what the record kept of its listing; None when it names no file."""
+        if not record.get("file_url"):
+            return None
+        fields = {k: record[k] for k in LISTING_FIELDS if record.get(k) is not None}
+        return self.record_item(fields.pop("source_id"), **fields)
 
     def window_failed(self, window: Window) -> None:
         """A listing of ``window`` failed: neither the backfill nor the watermark may pass it."""

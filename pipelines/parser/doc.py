@@ -1,11 +1,24 @@
-"""Legacy Word .doc: convert to DOCX with LibreOffice headless, then read it as DOCX."""
+"""Legacy Word .doc: convert to DOCX with LibreOffice headless, then read it as DOCX.
+
+LibreOffice gets an environment without credentials (:func:`pipelines.childenv.clean_env`) and
+runs in a session of its own under coreutils ``timeout -s KILL``: when the conversion overruns,
+its whole process group (soffice, oosplash, soffice.bin) is killed, and if the parse worker is
+killed first (a time limit, the crawl's ``kill -9``), ``timeout`` still ends LibreOffice on time.
+It inherits the worker's address-space limit; it needs about 500 MB of it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+
+from pipelines.childenv import clean_env
 
 from .model import Layout
 from .word import read_docx
@@ -31,7 +44,7 @@ def read_doc(data: bytes, timeout: float = TIMEOUT_SECONDS) -> Layout:
         src = Path(tmp) / "record.doc"
         src.write_bytes(data)
         profile = Path(tmp) / "profile"
-        subprocess.run(
+        code = _run(
             [
                 binary,
                 f"-env:UserInstallation=file://{profile}",
@@ -43,13 +56,38 @@ def read_doc(data: bytes, timeout: float = TIMEOUT_SECONDS) -> Layout:
                 tmp,
                 str(src),
             ],
-            check=False,
-            capture_output=True,
-            timeout=timeout,
+            timeout,
         )
         out = Path(tmp) / "record.docx"
         if not out.exists():
-            raise ValueError("LibreOffice could not convert the .doc file")
+            raise ValueError(f"LibreOffice could not convert the .doc file (exit status {code})")
         layout = read_docx(out.read_bytes())
     layout.format = "doc"
     return layout
+
+
+def _run(command: list[str], timeout: float) -> int:
+    """Run ``command`` with a clean environment, its process group killed after ``timeout``
+    seconds (subprocess.TimeoutExpired); ``timeout -s KILL`` bounds it even if we are killed."""
+    guard = shutil.which("timeout")
+    if guard:
+        command = [guard, "-s", "KILL", f"{timeout:g}", *command]
+    started = time.monotonic()
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_env(),
+        start_new_session=True,
+    ) as proc:
+        try:
+            proc.communicate(timeout=timeout + (5 if guard else 0))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+        if guard and proc.returncode and time.monotonic() - started >= timeout:
+            raise subprocess.TimeoutExpired(command, timeout)  # ``timeout`` ended it
+        return proc.returncode

@@ -15,10 +15,10 @@ log = logging.getLogger(__name__)
 
 
 def _pdf(data: bytes) -> dict[str, Any]:
-    from .pdf import Corrupt, Encrypted, NoTextLayer, read_pdf
+    from .pdf import MAX_PAGES, Corrupt, Encrypted, NoTextLayer, read_pdf
 
     try:
-        layout = read_pdf(data)
+        layout = read_pdf(data, max_pages=MAX_PAGES)
     except Encrypted as exc:
         return empty_result("pdf", FAILED, [f"encrypted PDF: {exc}"])
     except NoTextLayer as exc:
@@ -27,13 +27,19 @@ def _pdf(data: bytes) -> dict[str, Any]:
         return result
     except Corrupt as exc:
         return empty_result("pdf", FAILED, [f"corrupt PDF: {exc}"])
-    return extract_fields(layout)
+    result = extract_fields(layout)
+    if layout.pages and MAX_PAGES and layout.pages > MAX_PAGES:
+        result["parse"]["status"] = PARTIAL  # read_pdf warned: the rest was not read
+    return result
 
 
 def _docx(data: bytes) -> dict[str, Any]:
-    from .word import read_docx
+    from .word import ZipBomb, read_docx
 
-    return extract_fields(read_docx(data))
+    try:
+        return extract_fields(read_docx(data))
+    except ZipBomb as exc:
+        return empty_result("docx", FAILED, [str(exc)])
 
 
 def _doc(data: bytes) -> dict[str, Any]:
@@ -68,9 +74,10 @@ _READERS = {filetypes.PDF: _pdf, filetypes.DOCX: _docx, filetypes.DOC: _doc, fil
 
 
 def parse_document(data: bytes) -> dict[str, Any]:
-    """Parse an original file's bytes into the record fields (see README); never raises.
+    """Parse an original file's bytes into the record fields (see README); never raises, but
+    for MemoryError, which the worker pool (:mod:`pipelines.workers`) reports as out of memory.
 
-    Top-level and picklable, so a ``ProcessPoolExecutor`` can call it directly.
+    Top-level and picklable, so a worker pool can call it directly.
     """
     if not data:
         return empty_result(None, FAILED, ["empty file"])
@@ -82,6 +89,8 @@ def parse_document(data: bytes) -> dict[str, Any]:
         return empty_result(None, UNSUPPORTED, ["unknown file type (not PDF, DOCX, DOC or HTML)"])
     try:
         result = _READERS[kind](data)
+    except MemoryError:
+        raise
     except Exception as exc:
         log.debug("parse failed", exc_info=True)
         result = empty_result(kind, FAILED, [f"{type(exc).__name__}: {exc}"[:300]])

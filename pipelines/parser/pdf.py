@@ -24,6 +24,9 @@ _PAGE_NUMBER = re.compile(
     re.I,
 )
 _MARGIN = 0.075  # share of the page height at the top and bottom where furniture lives
+# Records have 1 to 30 pages; past this many only the first are read (a warning says so), so a
+# PDF of 100,000 pages costs what 500 do.
+MAX_PAGES = 500
 
 
 class NoTextLayer(Exception):
@@ -76,19 +79,21 @@ def _margin_key(page: Page, line: Line) -> str | None:
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text))
 
 
-def read_pdf(data: bytes) -> Layout:
-    """Read PDF bytes. Raises NoTextLayer, Encrypted or Corrupt."""
+def read_pdf(data: bytes, max_pages: int | None = None) -> Layout:
+    """Read PDF bytes, or the first ``max_pages`` pages of a longer PDF (``layout.pages`` is the
+    document's page count, with a warning). Raises NoTextLayer, Encrypted or Corrupt."""
     try:
-        pages = read_pages(data)
+        pages, total = read_pages(data, max_pages)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise Encrypted("a password is needed to open it") from exc
         raise Corrupt(str(exc)) from exc
-    layout = Layout(format="pdf", pages=len(pages))
+    layout = Layout(format="pdf", pages=total)
+    if len(pages) < total:
+        layout.warnings.append(f"PDF has {total} pages; parsed the first {len(pages)}")
     if pages and not any(page.chars for page in pages):
-        raise NoTextLayer(
-            f"no text layer in {len(pages)} page(s) (scanned PDF): needs OCR", len(pages)
-        )
+        read = f"{total} page(s)" if len(pages) == total else f"the first {len(pages)} pages"
+        raise NoTextLayer(f"no text layer in {read} (scanned PDF): needs OCR", total)
     per_page = []
     for page in pages:
         tables, rest = read_tables(page)

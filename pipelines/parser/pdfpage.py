@@ -136,12 +136,14 @@ def _rules(page: pdfium.PdfPage, height: float) -> tuple[list[Rule], list[Rule]]
     return hrules, vrules
 
 
-def read_pages(data: bytes) -> list[Page]:
-    """Every page's characters and rulings (pypdfium2 errors propagate)."""
+def read_pages(data: bytes, max_pages: int | None = None) -> tuple[list[Page], int]:
+    """The characters and rulings of every page, or of the first ``max_pages``, and how many
+    pages the document has (pypdfium2 errors propagate)."""
     document = pdfium.PdfDocument(data)
     try:
         pages: list[Page] = []
-        for number in range(len(document)):
+        total = len(document)
+        for number in range(min(total, max_pages) if max_pages else total):
             page = document[number]
             try:
                 width, height = page.get_size()
@@ -154,6 +156,6 @@ def read_pages(data: bytes) -> list[Page]:
             finally:
                 page.close()
             pages.append(Page(number + 1, width, height, chars, hrules, vrules))
-        return pages
+        return pages, total
     finally:
         document.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from docx import Document
 from docx.oxml.ns import qn
@@ -23,6 +24,36 @@ _T, _TAB, _BR, _CR, _SYM, _P, _TBL, _TR, _TC = (
     qn("w:tr"),
     qn("w:tc"),
 )
+
+
+# What a record's DOCX can hold: a few hundred KB of XML and some images. Past these bounds the
+# file is a zip bomb, refused before anything is decompressed.
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # all members together, as their headers declare
+MAX_RATIO = 200  # a member of more than RATIO_FLOOR compressed this many times (XML: ~10x)
+RATIO_FLOOR = 10 * 1024 * 1024
+MAX_MEMBERS = 10_000
+
+
+class ZipBomb(ValueError):
+    """A DOCX whose members would expand past what a record can hold."""
+
+
+def check_zip(data: bytes) -> None:
+    """Raise ZipBomb when the archive declares too much (zipfile never reads a member past its
+    declared size, so the declarations bound what python-docx can be made to decompress)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise ZipBomb(f"zip bomb: {len(members)} members")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED:
+        raise ZipBomb(f"zip bomb: declares {total / 2**20:.0f} MB uncompressed")
+    for m in members:
+        if m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise ZipBomb(
+                f"zip bomb: {m.filename} expands {m.compress_size / 2**10:.0f} KB to "
+                f"{m.file_size / 2**20:.0f} MB"
+            )
 
 
 def _paragraph_text(p) -> str:
@@ -95,7 +126,9 @@ def _table_rows(tbl) -> list[Row]:
 
 
 def read_docx(data: bytes) -> Layout:
-    """Read DOCX bytes (raises python-docx / zipfile errors on a broken file)."""
+    """Read DOCX bytes (raises python-docx / zipfile errors on a broken file, ZipBomb on a file
+    that declares more than a record can hold)."""
+    check_zip(data)
     document = Document(io.BytesIO(data))
     layout = Layout(format="docx")
     for section in document.sections:

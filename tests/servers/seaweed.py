@@ -1,5 +1,8 @@
 """A real S3-compatible server for tests: SeaweedFS (`weed mini`) on 127.0.0.1, on free ports
-(under pytest-xdist, from a share of the port range of the worker's own)."""
+(under pytest-xdist, from a share of the port range of the worker's own).
+
+A test can take the server away and bring it back on the same ports and data (``stop()`` then
+``start()``, or ``outage(seconds)`` in a thread of its own), to see what a crawl does meanwhile."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import random
 import shutil
 import socket
 import subprocess
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
@@ -60,6 +64,10 @@ class SeaweedS3:
     endpoint: str
     process: subprocess.Popen
     workdir: Path
+    args: list[str] = field(default_factory=list)  # the command line, to start it again
+    process_env: dict[str, str] = field(default_factory=dict, repr=False)  # weed's environment
+    # (stopped, started again) time.monotonic() of each outage(); None until it is back
+    outages: list[tuple[float, float | None]] = field(default_factory=list)
 
     def client(self, secret: str = SECRET_KEY):
         return boto3.client(
@@ -88,6 +96,67 @@ class SeaweedS3:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=15)
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the stopped server again: same ports, same data; return once it answers."""
+        if self.process.poll() is None:
+            return
+        with open(self.workdir / "weed.out", "ab") as log:
+            self.process = subprocess.Popen(
+                self.args,
+                cwd=self.workdir,
+                env=self.process_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Return once the server lists buckets and takes a write; raise if it exits or stays
+        silent for ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        probe = self.client()
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise _Exited(
+                    f"weed exited with {self.process.returncode}: see {self.workdir / 'weed.out'}"
+                )
+            try:
+                buckets = {b["Name"] for b in probe.list_buckets().get("Buckets", [])}
+                if "readiness-probe" not in buckets:  # there already when started again
+                    probe.create_bucket(Bucket="readiness-probe")
+                probe.put_object(Bucket="readiness-probe", Key="probe", Body=b"ok")
+                return
+            except _Exited:
+                raise
+            except Exception:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(
+            f"SeaweedFS did not answer within {timeout} s: see {self.workdir / 'weed.out'}"
+        )
+
+    def outage(
+        self, seconds: float, after: threading.Event | None = None, wait: float = 60.0
+    ) -> threading.Thread:
+        """In a thread: wait for ``after`` (if given; no outage if it is not set within ``wait``
+        seconds), stop the server, start it again ``seconds`` after. The thread is returned
+        started; join it before the test ends. Each outage's (stopped, back) times
+        (time.monotonic()) are appended to ``outages``."""
+
+        def run() -> None:
+            if after is not None and not after.wait(wait):
+                return
+            stopped = time.monotonic()  # its S3 port closes first, as the stop begins
+            self.outages.append((stopped, None))
+            self.stop()
+            time.sleep(max(0.0, stopped + seconds - time.monotonic()))
+            self.start()
+            self.outages[-1] = (stopped, time.monotonic())
+
+        thread = threading.Thread(target=run, name="seaweed-outage", daemon=True)
+        thread.start()
+        return thread
 
 
 class _Exited(RuntimeError):
@@ -149,18 +218,6 @@ def _launch(weed: str, workdir: Path, timeout: float) -> SeaweedS3:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
     with open(workdir / "weed.out", "wb") as log:  # the child keeps its own copy of the handle
         process = subprocess.Popen(args, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = SeaweedS3(f"http://127.0.0.1:{s3_port}", process, workdir)
-    deadline = time.monotonic() + timeout
-    probe = server.client()
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise _Exited(f"weed exited with {process.returncode}: see {workdir / 'weed.out'}")
-        try:
-            probe.list_buckets()
-            probe.create_bucket(Bucket="readiness-probe")
-            probe.put_object(Bucket="readiness-probe", Key="probe", Body=b"ok")
-            return server
-        except Exception:
-            time.sleep(0.3)
-    server.stop()
-    raise RuntimeError(f"SeaweedFS did not answer within {timeout} s: see {workdir / 'weed.out'}")
+    server = SeaweedS3(f"http://127.0.0.1:{s3_port}", process, workdir, args, env)
+    server.wait_ready(timeout)
+    return server
