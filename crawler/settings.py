@@ -108,8 +108,9 @@ DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 # on read); at the end of a crawl a source with more segments than this is compacted into one.
 INDEX_COMPACT_SEGMENTS = 20
 # Seconds a document may take to parse; past it its worker is killed and the record marked failed.
-PARSE_TIME_LIMIT = 120.0
-# Address space of a parse worker (MB; LibreOffice for .doc inherits it and needs about 500).
-PARSE_MEMORY_LIMIT_MB = 1024
+PARSE_TIME_LIMIT = 300.0  # a scanned record is OCR'd at a few seconds a page
+# Address space of a parse worker (MB): OCR (onnxruntime) reserves about 1.8 GB, LibreOffice (.doc)
+# inherits the limit and needs about 500.
+PARSE_MEMORY_LIMIT_MB = 2560
 # A parse worker is replaced by a fresh one after this many documents (0: never).
 PARSE_WORKER_MAX_DOCS = 200

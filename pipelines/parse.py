@@ -60,8 +60,8 @@ def merge_parsed(item: Any, parsed: dict[str, Any]) -> None:
 # address space and LibreOffice (which a .doc worker starts, under the same limit) needs about
 # 500 MB: 1024 MB leaves room for large originals and stops a bomb long before the machine
 # notices it.
-PARSE_TIME_LIMIT = 120.0
-PARSE_MEMORY_LIMIT_MB = 1024
+PARSE_TIME_LIMIT = 300.0
+PARSE_MEMORY_LIMIT_MB = 2560
 PARSE_WORKER_MAX_DOCS = 200
 
 

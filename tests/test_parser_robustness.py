@@ -15,7 +15,9 @@ from pipelines.parser.result import FIELDS
 def _check_shape(result: dict) -> None:
     for key in FIELDS:
         assert key in result
-    assert set(result["parse"]) == {"status", "warnings", "parser_version", "format", "pages"}
+    assert set(result["parse"]) == {
+        "status", "warnings", "parser_version", "format", "pages", "ocr_pages"
+    }
     assert result["parse"]["parser_version"] == PARSER_VERSION
 
 
@@ -58,8 +60,9 @@ def test_encrypted_pdf(documents: Path) -> None:
 
 def test_pdf_without_text_layer(documents: Path) -> None:
     result = parse_document((documents / "scanned_image_only.pdf").read_bytes())
-    _failed(result, "unsupported")
-    assert "OCR" in result["parse"]["warnings"][0]
+    _failed(result, "unsupported")  # a picture of an empty form: OCR finds no text on it
+    assert "OCR of 1 page(s) read no text" in result["parse"]["warnings"][0]
+    assert result["parse"]["ocr_pages"] == 1
     assert result["parse"]["pages"] is None or result["parse"]["pages"] >= 1
 
 

@@ -55,3 +55,4 @@ class Layout:
     header: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: int = 0  # pages read by OCR (no usable text layer)

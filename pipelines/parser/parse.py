@@ -23,11 +23,12 @@ def _pdf(data: bytes) -> dict[str, Any]:
         return empty_result("pdf", FAILED, [f"encrypted PDF: {exc}"])
     except NoTextLayer as exc:
         result = empty_result("pdf", UNSUPPORTED, [str(exc)])
-        result["parse"]["pages"] = exc.pages
+        result["parse"]["pages"], result["parse"]["ocr_pages"] = exc.pages, exc.ocr_pages
         return result
     except Corrupt as exc:
         return empty_result("pdf", FAILED, [f"corrupt PDF: {exc}"])
     result = extract_fields(layout)
+    result["parse"]["ocr_pages"] = layout.ocr_pages
     if layout.pages and MAX_PAGES and layout.pages > MAX_PAGES:
         result["parse"]["status"] = PARTIAL  # read_pdf warned: the rest was not read
     return result

@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 
 from .grid import Band, Line, read_tables, text_lines
 from .model import Layout, Row
+from .ocr import LOW_CONFIDENCE
 from .pdfpage import Page, read_pages
 from .text import clean
 
@@ -30,11 +31,11 @@ MAX_PAGES = 500
 
 
 class NoTextLayer(Exception):
-    """The PDF has pages but no characters: it is a scan and needs OCR."""
+    """The PDF has pages but no characters, and OCR read none either."""
 
-    def __init__(self, message: str, pages: int | None = None) -> None:
+    def __init__(self, message: str, pages: int | None = None, ocr_pages: int = 0) -> None:
         super().__init__(message)
-        self.pages = pages
+        self.pages, self.ocr_pages = pages, ocr_pages
 
 
 class Encrypted(Exception):
@@ -91,9 +92,18 @@ def read_pdf(data: bytes, max_pages: int | None = None) -> Layout:
     layout = Layout(format="pdf", pages=total)
     if len(pages) < total:
         layout.warnings.append(f"PDF has {total} pages; parsed the first {len(pages)}")
-    if pages and not any(page.chars for page in pages):
+    for page in pages:
+        if page.ocr_confidence is None:
+            continue
+        layout.ocr_pages += 1
+        if page.ocr_confidence < LOW_CONFIDENCE:
+            layout.warnings.append(
+                f"page {page.number} read by OCR with low confidence ({page.ocr_confidence:.2f})"
+            )
+    if pages and not any(page.chars for page in pages):  # OCR read nothing either
         read = f"{total} page(s)" if len(pages) == total else f"the first {len(pages)} pages"
-        raise NoTextLayer(f"no text layer in {read} (scanned PDF): needs OCR", total)
+        ocr = f"; OCR of {layout.ocr_pages} page(s) read no text" if layout.ocr_pages else ""
+        raise NoTextLayer(f"no text layer in {read} (scanned PDF){ocr}", total, layout.ocr_pages)
     per_page = []
     for page in pages:
         tables, rest = read_tables(page)

@@ -49,6 +49,7 @@ class Page:
     chars: list[Char] = field(default_factory=list)
     hrules: list[Rule] = field(default_factory=list)
     vrules: list[Rule] = field(default_factory=list)
+    ocr_confidence: float | None = None  # set when the page was read by OCR (ocr.py)
 
 
 def _chars(textpage: pdfium.PdfTextPage, height: float) -> list[Char]:
@@ -136,9 +137,14 @@ def _rules(page: pdfium.PdfPage, height: float) -> tuple[list[Rule], list[Rule]]
     return hrules, vrules
 
 
-def read_pages(data: bytes, max_pages: int | None = None) -> tuple[list[Page], int]:
+def read_pages(
+    data: bytes, max_pages: int | None = None, ocr: bool = True
+) -> tuple[list[Page], int]:
     """The characters and rulings of every page, or of the first ``max_pages``, and how many
-    pages the document has (pypdfium2 errors propagate)."""
+    pages the document has (pypdfium2 errors propagate). With ``ocr``, a page without a usable
+    text layer is read by OCR (ocr.py)."""
+    from .ocr import needs_ocr, scan_page  # ocr.py builds this module's Char and Rule
+
     document = pdfium.PdfDocument(data)
     try:
         pages: list[Page] = []
@@ -152,6 +158,12 @@ def read_pages(data: bytes, max_pages: int | None = None) -> tuple[list[Page], i
                     chars = _chars(textpage, height)
                 finally:
                     textpage.close()
+                if ocr and needs_ocr(page, chars):
+                    scan = scan_page(page)
+                    rules = (scan.hrules, scan.vrules)
+                    pages.append(Page(number + 1, width, height, scan.chars, *rules))
+                    pages[-1].ocr_confidence = scan.confidence
+                    continue
                 hrules, vrules = _rules(page, height)
             finally:
                 page.close()

@@ -46,5 +46,6 @@ def empty_result(fmt: str | None, status: str, warnings: list[str] | None = None
         "parser_version": PARSER_VERSION,
         "format": fmt,
         "pages": None,
+        "ocr_pages": 0,
     }
     return result
