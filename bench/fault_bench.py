@@ -41,10 +41,12 @@ sys.path.insert(0, str(REPO))
 
 from pipelines.parse import PARSE_MEMORY_LIMIT_MB, PARSE_TIME_LIMIT, parse_pool  # noqa: E402
 from pipelines.parser import parse_document  # noqa: E402
+from tests.pdf_bytes import pdf_file, pdf_stream  # noqa: E402
 
 RECORD = REPO / "tests" / "fixtures" / "records" / "002415_20201123.pdf"
 GiB = 1 << 30
 MiB = 1 << 20
+BINARY_PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"  # the header, with the binary-file marker
 
 
 # --- building the files ------------------------------------------------------------------------
@@ -140,37 +142,17 @@ def zip_bomb_docx(member_size: int = 3584 * MiB, members: int = 3) -> tuple[byte
     return bytes(out), sum(size for _, _, size, _ in entries)
 
 
-def write_pdf(objects: list[bytes]) -> bytes:
-    """A PDF of these objects (1 0 obj is the catalog), with a correct xref table."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-def stream(data: bytes, extra: bytes = b"") -> bytes:
-    return b"<< /Length %d%s >>\nstream\n" % (len(data), extra) + data + b"\nendstream"
-
-
 def content_bomb_pdf(unit: bytes, size: int) -> tuple[bytes, int]:
     """One page whose content stream inflates to ``size`` bytes of ``unit`` repeated."""
     data, total = zlib_repeated(unit, size)
-    return write_pdf(
+    return pdf_file(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-            stream(data, b" /Filter /FlateDecode"),
-        ]
+            pdf_stream(data, b" /Filter /FlateDecode"),
+        ],
+        header=BINARY_PDF,
     ), total
 
 
@@ -188,14 +170,15 @@ def many_pages_pdf(pages: int = 100_000) -> bytes:
         b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"
     )
     kids = b" ".join(b"%d 0 R" % (5 + n) for n in range(pages))
-    return write_pdf(
+    return pdf_file(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            stream(text + rules),
+            pdf_stream(text + rules),
         ]
-        + [page] * pages
+        + [page] * pages,
+        header=BINARY_PDF,
     )
 
 

@@ -60,6 +60,7 @@ import pdfplumber  # noqa: E402
 
 from pipelines.parse import ParsePipeline  # noqa: E402
 from pipelines.parser import parse_document  # noqa: E402
+from tests.pdf_bytes import pdf_file, pdf_stream  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "records"
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
@@ -70,28 +71,17 @@ T = TypeVar("T")
 
 def tiny_pdf() -> bytes:
     """A valid one-page PDF with one word: what a start-up measurement parses."""
-    content = b"BT /F1 12 Tf 20 50 Td (tiny) Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            pdf_stream(b"BT /F1 12 Tf 20 50 Td (tiny) Tj ET"),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ],
+        header=b"%PDF-1.4\n",
     )
-    return bytes(out)
 
 
 def naive_parse(data: bytes) -> int:

@@ -23,8 +23,10 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.spiders.guards import RepeatedPages
+from crawler.titles import is_ir_record_title
 
 if TYPE_CHECKING:
+    from crawler.items import RecordItem
     from crawler.spiders.base import RecordSpider
 
 Window = tuple[date, date]
@@ -113,6 +115,18 @@ class Site:
         (two sites' ids may collide within one source)."""
         home = self.spider.sites[0] is self if self.spider.sites else True
         return site_id if home else f"{self.name}-{site_id}"
+
+    def wanted(self, site_id: str, title: str, *, listed_as_record: bool = False) -> bool:
+        """Whether the row ``site_id`` is a record to archive: its ``title`` is an IR record's
+        (a row whose title is not is counted) and the run has not seen it yet."""
+        if not is_ir_record_title(title, listed_as_record=listed_as_record):
+            self.count("not_ir_record_titles")
+            return False
+        return self.spider.first_sighting(f"{self.name}:{site_id}")
+
+    def record_item(self, site_id: str, **fields: Any) -> RecordItem:
+        """The spider's item of the row ``site_id``, listed on this site."""
+        return self.spider.record_item(self.source_id(site_id), site=self.name, **fields)
 
     def count(self, what: str) -> None:
         self.spider.crawler.stats.inc_value(f"{self.spider.name}/{what}")

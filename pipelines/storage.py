@@ -76,6 +76,23 @@ class _Retrying:
         blocks the reactor), as the Deferred FilesPipeline expects."""
         return deferred_from_coro(run_in_thread(self._retry, operation))
 
+    def _upload(
+        self, path: str, data: bytes, meta: dict[str, Any] | None, headers: dict[str, str] | None
+    ) -> Callable[[], Any]:
+        """The call that stores a FilesPipeline upload of ``data`` at ``path``."""
+        raise NotImplementedError
+
+    def persist_file(
+        self,
+        path: str,
+        buf: BytesIO,
+        info: Any,
+        meta: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Deferred[Any]:
+        """FilesPipeline's upload, in a thread, under the outage policy."""
+        return self._in_thread(self._upload(path, buf.getvalue(), meta, headers))
+
 
 def make_folders(folder: Path) -> None:
     """Create ``folder`` and missing parents as FOLDER_MODE (not what the umask leaves)."""
@@ -138,17 +155,11 @@ class LocalArchiveStore(_Retrying, FSFilesStore):
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def persist_file(
-        self,
-        path: str,
-        buf: BytesIO,
-        info: Any,
-        meta: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Deferred[None]:
-        """FilesPipeline's upload: the same atomic write, in a thread, under the outage policy."""
-        data = buf.getvalue()
-        return self._in_thread(partial(self._write, self._get_filesystem_path(path), data))
+    def _upload(
+        self, path: str, data: bytes, meta: dict[str, Any] | None, headers: dict[str, str] | None
+    ) -> Callable[[], None]:
+        """The same atomic write as ``write``."""
+        return partial(self._write, self._get_filesystem_path(path), data)
 
     def stat_file(self, path: str, info: Any) -> Any:
         return self._in_thread(partial(FSFilesStore.stat_file, self, path, info))
@@ -237,28 +248,22 @@ class S3ArchiveStore(_Retrying, S3FilesStore):
     def _put(self, data: bytes, **kwargs: Any) -> Any:
         return self.s3_client.put_object(Body=BytesIO(data), **kwargs)  # a fresh stream each try
 
-    def persist_file(
-        self,
-        path: str,
-        buf: BytesIO,
-        info: Any,
-        meta: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Deferred[Any]:
-        """FilesPipeline's upload (the same request as Scrapy's), under the outage policy."""
+    def _upload(
+        self, path: str, data: bytes, meta: dict[str, Any] | None, headers: dict[str, str] | None
+    ) -> Callable[[], Any]:
+        """The same request as Scrapy's S3 store makes."""
         extra = self._headers_to_botocore_kwargs(self.HEADERS)
         if headers:
             extra.update(self._headers_to_botocore_kwargs(headers))
-        upload = partial(
+        return partial(
             self._put,
-            data=buf.getvalue(),
+            data=data,
             Bucket=self.bucket,
             Key=f"{self.prefix}{path}",
             Metadata={k: str(v) for k, v in meta.items()} if meta else {},
             ACL=self.POLICY,
             **extra,
         )
-        return self._in_thread(upload)
 
     def stat_file(self, path: str, info: Any) -> Deferred[Any]:
         head = partial(self.s3_client.head_object, Bucket=self.bucket, Key=f"{self.prefix}{path}")

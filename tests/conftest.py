@@ -17,11 +17,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pipelines.parser import PARSER_VERSION
+from tests.servers.bse import BseSite
 from tests.servers.cninfo import Announcement, CninfoServer, CninfoSite, real_pdfs
+from tests.servers.p5w import P5wSite
 from tests.servers.seaweed import SeaweedS3, start_seaweed
+from tests.servers.site import SiteServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = timezone(timedelta(hours=8))
@@ -85,6 +90,8 @@ def bucket(seaweed: SeaweedS3) -> str:
 
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # for volume tests
+# ``scrapy reparse`` arguments that pick every record an older parser version wrote
+REPARSE_OUTDATED = ("--parser-older-than", PARSER_VERSION)
 
 
 def make_announcements(
@@ -118,6 +125,49 @@ def cninfo() -> Iterator[CninfoServer]:
         yield server
 
 
+@pytest.fixture
+def bse() -> Iterator[SiteServer]:
+    with SiteServer(BseSite()) as server:
+        yield server
+
+
+@pytest.fixture
+def p5w() -> Iterator[SiteServer]:
+    with SiteServer(P5wSite()) as server:
+        yield server
+
+
+def p5w_env(p5w: SiteServer) -> dict[str, str]:
+    """The p5w spider's URLs pointed at the imitation ``p5w``, both of its roadshow types."""
+    return {"P5W_RS_URL": p5w.url, "P5W_IR_URL": p5w.url, "P5W_ROADSHOW_TYPES": "5,12"}
+
+
+def _scrapy(
+    server: CninfoServer,
+    line: list[str],
+    archive: str,
+    env: dict[str, str] | None,
+    settings: dict[str, str] | None,
+) -> tuple[list[str], dict[str, str]]:
+    """Python's command ``line`` (Scrapy's command and its arguments) with the FAST settings and
+    ``settings``, and its environment against the cninfo imitation."""
+    line = [sys.executable, *line]
+    for key, value in {**FAST, **(settings or {})}.items():
+        line += ["-s", f"{key}={value}"]
+    full_env = {
+        **os.environ,
+        "CNINFO_BASE_URL": server.url,
+        "CNINFO_STATIC_URL": server.url,
+        "ARCHIVE_URI": archive,
+        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+        "PYTHONPATH": str(ROOT),
+        **(env or {}),
+    }
+    if not archive:
+        del full_env["ARCHIVE_URI"]
+    return line, full_env
+
+
 def run_crawl(
     server: CninfoServer,
     *args: str,
@@ -130,22 +180,9 @@ def run_crawl(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``scrapy crawl`` (or ``command``) in its own process, as a user would, against the
     cninfo imitation; ``env`` points the other sources' URLs at their imitations."""
-    command_line = [sys.executable, "-m", "scrapy", command, *args]
-    for key, value in {**FAST, **(settings or {})}.items():
-        command_line += ["-s", f"{key}={value}"]
-    full_env = {
-        **os.environ,
-        "CNINFO_BASE_URL": server.url,
-        "CNINFO_STATIC_URL": server.url,
-        "ARCHIVE_URI": archive,
-        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
-        "PYTHONPATH": str(ROOT),
-        **(env or {}),
-    }
-    if not archive:
-        del full_env["ARCHIVE_URI"]
+    line, full_env = _scrapy(server, ["-m", "scrapy", command, *args], archive, env, settings)
     return subprocess.run(
-        command_line,
+        line,
         cwd=cwd,
         env=full_env,
         capture_output=True,
@@ -153,6 +190,34 @@ def run_crawl(
         timeout=timeout,
         check=False,
     )
+
+
+def crawl_bse_stock(
+    cninfo: CninfoServer, bse: SiteServer, *args: str, archive: str
+) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl ARGS -a stock=920007`` against the bse.cn imitation ``bse``, with 920007 in
+    cninfo's stock list as a Beijing company (where the spider looks the stock up)."""
+    cninfo.site.extra_stocks = [
+        {"orgId": "gfbj0920007", "category": "A股", "code": "920007", "pinyin": "", "zwjc": "x"}
+    ]
+    stock = ("-a", "stock=920007")
+    return run_crawl(cninfo, *args, *stock, archive=archive, env={"BSE_BASE_URL": bse.url})
+
+
+def start_crawl(
+    server: CninfoServer,
+    *args: str,
+    archive: str,
+    env: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    command: str = "crawl",
+    launcher: tuple[str, ...] = ("-m", "scrapy"),
+    **popen: Any,
+) -> subprocess.Popen[str]:
+    """``run_crawl`` started, not waited for. ``launcher``: how Python starts Scrapy; ``popen``:
+    Popen's own arguments (stdout, ...)."""
+    line, full_env = _scrapy(server, [*launcher, command, *args], archive, env, settings)
+    return subprocess.Popen(line, cwd=ROOT, env=full_env, text=True, **popen)
 
 
 @pytest.fixture(scope="session")

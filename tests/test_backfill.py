@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from itertools import pairwise
@@ -14,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST, ROOT, TINY_PDF, make_announcements, run_crawl
-from tests.servers.cninfo import CninfoServer
+from tests.conftest import TINY_PDF, make_announcements, run_crawl, start_crawl
 
 RANGE = ("cninfo", "-a", "start=2024-01-01", "-a", "end=2024-04-09")  # ten 10-day windows
 TEN_DAYS = {"BACKFILL_WINDOW_DAYS": "10"}
@@ -39,29 +37,6 @@ def first_pages(site) -> list[str]:
         for _, path, form in site.requests
         if path.endswith("/query") and form["pageNum"] == "1"
     ]
-
-
-def start_crawl(server: CninfoServer, archive: Path, settings: dict[str, str]) -> subprocess.Popen:
-    command = [sys.executable, "-m", "scrapy", "crawl", *RANGE]
-    for key, value in {**FAST, **settings}.items():
-        command += ["-s", f"{key}={value}"]
-    env = {
-        **os.environ,
-        "CNINFO_BASE_URL": server.url,
-        "CNINFO_STATIC_URL": server.url,
-        "ARCHIVE_URI": str(archive),
-        "PYTHONPATH": str(ROOT),
-    }
-    # In a session of its own, so that the kill below takes its parse workers with it (a pool
-    # orphaned by the kill would outlive the test run).
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 def finished_windows(archive: Path) -> list[str]:
@@ -102,7 +77,17 @@ def test_killed_backfill_resumes_without_losing_or_repeating_records(cninfo, tmp
     site.file_delay = 0.15  # about a second a window at one download at a time
     slow = {**TEN_DAYS, **ONE_AT_A_TIME, "INDEX_SAVE_SECONDS": "0.5"}
 
-    crawl = start_crawl(cninfo, tmp_path, slow)
+    # In a session of its own, so that the kill below takes its parse workers with it (a pool
+    # orphaned by the kill would outlive the test run).
+    crawl = start_crawl(
+        cninfo,
+        *RANGE,
+        archive=str(tmp_path),
+        settings=slow,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while len(finished_windows(tmp_path)) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime
 
-import pytest
-
 from tests.archive_reader import LocalArchive, S3Archive, sha256
-from tests.conftest import SHANGHAI, TINY_PDF, run_crawl
+from tests.conftest import SHANGHAI, TINY_PDF, crawl_bse_stock, run_crawl
 from tests.ir_docx import ir_record_docx
 from tests.servers.bse import BseSite, Disclosure
 from tests.servers.cninfo import Announcement
-from tests.servers.site import SiteServer
 
 WINDOW = ("bse", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
 DAY = date(2024, 5, 9)
 PATH = "/disclosureInfoController/companyAnnouncement.do"
-
-
-@pytest.fixture
-def bse() -> Iterator[SiteServer]:
-    with SiteServer(BseSite()) as server:
-        yield server
 
 
 def disclosure(
@@ -116,18 +106,8 @@ def test_bse_guards_ignored_company_filter_repeated_pages_and_old_shape(cninfo, 
     site.disclosures = [theirs, *ours]
     site.ignore_company = site.ignore_page = site.old_shape = True
     cninfo.site.announcements = []
-    cninfo.site.extra_stocks = [
-        {"orgId": "gfbj0920007", "category": "A股", "code": "920007", "pinyin": "", "zwjc": "x"}
-    ]
 
-    result = run_crawl(
-        cninfo,
-        *WINDOW,
-        "-a",
-        "stock=920007",
-        archive=str(tmp_path),
-        env={"BSE_BASE_URL": bse.url},
-    )
+    result = crawl_bse_stock(cninfo, bse, *WINDOW, archive=str(tmp_path))
 
     assert result.returncode == 1
     assert f"Skipping bse.cn row {theirs.code} of 920099 (market 2): asked for 920007" in (

@@ -9,14 +9,13 @@ writes; before segments, the last run to save the whole index dropped the other'
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterable
+from typing import Any
 
 from pipelines.parser import PARSER_VERSION
 from tests.archive_reader import S3Archive, feed_lines, index_entries
-from tests.conftest import FAST, ROOT, TINY_PDF, make_announcements, run_crawl
+from tests.conftest import REPARSE_OUTDATED, TINY_PDF, make_announcements, run_crawl, start_crawl
 from tests.servers.cninfo import Announcement, CninfoServer
 
 FLUSH_OFTEN = {"INDEX_SAVE_SECONDS": "0.2"}
@@ -45,35 +44,12 @@ def window(day: str) -> tuple[str, ...]:
 
 
 def start(
-    server: CninfoServer,
-    *args: str,
-    archive: str,
-    env: dict[str, str],
-    settings: dict[str, str] | None = None,
-    command: str = "crawl",
-    same_second: bool = False,
+    server: CninfoServer, *args: str, same_second: bool = False, **options: Any
 ) -> subprocess.Popen[str]:
-    """``scrapy COMMAND ARGS`` started in its own process (as conftest's run_crawl, not waited)."""
-    launcher = ["-c", SAME_SECOND] if same_second else ["-m", "scrapy"]
-    line = [sys.executable, *launcher, command, *args]
-    for key, value in {**FAST, **(settings or {})}.items():
-        line += ["-s", f"{key}={value}"]
-    full_env = {
-        **os.environ,
-        "CNINFO_BASE_URL": server.url,
-        "CNINFO_STATIC_URL": server.url,
-        "ARCHIVE_URI": archive,
-        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
-        "PYTHONPATH": str(ROOT),
-        **env,
-    }
-    return subprocess.Popen(
-        line,
-        cwd=ROOT,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    """conftest's start_crawl, its output captured; ``same_second``: with SAME_SECOND's clock."""
+    launcher = ("-c", SAME_SECOND) if same_second else ("-m", "scrapy")
+    return start_crawl(
+        server, *args, launcher=launcher, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **options
     )
 
 
@@ -193,14 +169,7 @@ def test_a_crawl_and_a_reparse_at_once_lose_nothing(cninfo, seaweed, bucket):
                 env=seaweed.env(),
                 settings={**FLUSH_OFTEN, "INDEX_COMPACT_SEGMENTS": "1000"},
             ),
-            start(
-                cninfo,
-                "--parser-older-than",
-                PARSER_VERSION,
-                archive=uri,
-                env=seaweed.env(),
-                command="reparse",
-            ),
+            start(cninfo, *REPARSE_OUTDATED, archive=uri, env=seaweed.env(), command="reparse"),
         ]
     )
 

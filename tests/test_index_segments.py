@@ -28,10 +28,9 @@ from pipelines.index import (
     segment_keys,
 )
 from pipelines.keys import index_key, index_segment_key, new_run_id
-from pipelines.parser import PARSER_VERSION
 from pipelines.storage import LocalArchiveStore, open_archive
 from tests.archive_reader import S3Archive, index_entries
-from tests.conftest import make_announcements, run_crawl
+from tests.conftest import REPARSE_OUTDATED, make_announcements, run_crawl
 
 WINDOW = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
 RUN_A = "2024-05-09T10-00-00+00-00-aaaaaa"
@@ -340,12 +339,7 @@ def test_export_and_reparse_write_no_index(cninfo, seaweed, bucket, tmp_path):
         cninfo, str(tmp_path / "out"), archive=uri, env=seaweed.env(), command="export"
     )
     reparse = run_crawl(
-        cninfo,
-        "--parser-older-than",
-        PARSER_VERSION,
-        archive=uri,
-        env=seaweed.env(),
-        command="reparse",
+        cninfo, *REPARSE_OUTDATED, archive=uri, env=seaweed.env(), command="reparse"
     )
 
     assert export.returncode == 0, export.stderr[-3000:]

@@ -5,19 +5,25 @@ with a line that says so and leaves its window unfinished; bse.cn's cookie; bse 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
 
 from tests.archive_reader import LocalArchive
-from tests.conftest import SHANGHAI, TINY_PDF, make_announcements, run_crawl
+from tests.conftest import (
+    SHANGHAI,
+    TINY_PDF,
+    crawl_bse_stock,
+    make_announcements,
+    p5w_env,
+    run_crawl,
+)
 from tests.servers.bse import BseSite, Disclosure
-from tests.servers.p5w import Event, P5wSite
-from tests.servers.site import SiteServer
+from tests.servers.p5w import Event
 
 WINDOW = ("-a", "start=2024-05-08", "-a", "end=2024-05-10")
 BACKFILL = {"BACKFILL_WINDOW_DAYS": "1"}  # three windows, so a failed one is left to resume
+SERIAL = {**BACKFILL, "CONCURRENT_REQUESTS": "1"}  # listings requested in window order
 
 
 def last_line(result) -> str:
@@ -27,18 +33,6 @@ def last_line(result) -> str:
 def finished_windows(archive: LocalArchive, spider: str) -> list[str]:
     (key,) = archive.keys(f"state/{spider}/backfill/")
     return json.loads(archive.read(key))["finished"]
-
-
-@pytest.fixture
-def bse() -> Iterator[SiteServer]:
-    with SiteServer(BseSite()) as server:
-        yield server
-
-
-@pytest.fixture
-def p5w() -> Iterator[SiteServer]:
-    with SiteServer(P5wSite()) as server:
-        yield server
 
 
 def bse_disclosure(n: int, title: str = "投资者关系活动记录表", day: date = date(2024, 5, 9)):
@@ -139,19 +133,8 @@ def test_bse_stock_query_asks_for_the_company_without_a_search_key(cninfo, bse, 
     site: BseSite = bse.site
     untitled = bse_disclosure(2, title="2024年5月9日-10日机构调研及业绩交流会纪要")
     site.disclosures = [bse_disclosure(1), untitled]
-    cninfo.site.extra_stocks = [
-        {"orgId": "gfbj0920007", "category": "A股", "code": "920007", "pinyin": "", "zwjc": "x"}
-    ]
 
-    result = run_crawl(
-        cninfo,
-        "bse",
-        *WINDOW,
-        "-a",
-        "stock=920007",
-        archive=str(tmp_path),
-        env={"BSE_BASE_URL": bse.url},
-    )
+    result = crawl_bse_stock(cninfo, bse, "bse", *WINDOW, archive=str(tmp_path))
 
     assert result.returncode == 0, result.stderr[-3000:]
     calls = site.received("/disclosureInfoController/companyAnnouncement.do")
@@ -166,9 +149,8 @@ def test_p5w_whole_market_events_get_their_company_code(cninfo, p5w, tmp_path):
         Event("R2", "001205", "盛航股份", "盛航股份投资者说明会", "12", when),
         Event("R3", "688008", "澜起科技", "澜起科技2023年度业绩说明会", "5", when),
     ]
-    env = {"P5W_RS_URL": p5w.url, "P5W_IR_URL": p5w.url, "P5W_ROADSHOW_TYPES": "5,12"}
 
-    result = run_crawl(cninfo, "p5w", *WINDOW, archive=str(tmp_path), env=env)
+    result = run_crawl(cninfo, "p5w", *WINDOW, archive=str(tmp_path), env=p5w_env(p5w))
 
     assert result.returncode == 0, result.stderr[-3000:]
     archive = LocalArchive(tmp_path)
@@ -194,7 +176,7 @@ def test_a_listing_answered_403_fails_the_run_and_its_window(cninfo, tmp_path):
     ]
     cninfo.site.listing_statuses = [403]  # the first listing request: the earliest window's
 
-    result = run_crawl(cninfo, "cninfo", *WINDOW, archive=str(tmp_path), settings=BACKFILL)
+    result = run_crawl(cninfo, "cninfo", *WINDOW, archive=str(tmp_path), settings=SERIAL)
 
     assert result.returncode == 1
     assert "Ignoring response <403" not in result.stderr

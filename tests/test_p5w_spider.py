@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-import pytest
-
 from tests.archive_reader import LocalArchive, S3Archive, sha256
-from tests.conftest import SHANGHAI, run_crawl
+from tests.conftest import SHANGHAI, p5w_env, run_crawl
 from tests.servers.p5w import Event, P5wSite, Question
-from tests.servers.site import SiteServer
 
 WINDOW = ("p5w", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
 WHEN = datetime(2024, 5, 9, 15, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def p5w() -> Iterator[SiteServer]:
-    with SiteServer(P5wSite()) as server:
-        yield server
-
-
-def p5w_env(p5w: SiteServer) -> dict[str, str]:
-    return {"P5W_RS_URL": p5w.url, "P5W_IR_URL": p5w.url, "P5W_ROADSHOW_TYPES": "5,12"}
 
 
 def event(pid: str, rtype: str = "5", questions: int = 0, **kw) -> Event:
@@ -92,6 +78,7 @@ def test_p5w_events_and_qa_are_archived_as_common_records(cninfo, p5w, seaweed, 
         "parser_version": record["parse"]["parser_version"],
         "format": "p5w-json",
         "pages": None,
+        "ocr_pages": 0,
     }
     page = briefing.page()
     assert record["file"] == {

@@ -20,6 +20,7 @@ import pytest
 from pipelines.childenv import clean_env
 from pipelines.parser import parse_document
 from pipelines.workers import OutOfMemory, TaskTimeout, WorkerDied, WorkerPool
+from tests.pdf_bytes import pdf_file, pdf_stream
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "tests" / "fixtures" / "records" / "002415_20201123.pdf"
@@ -66,32 +67,21 @@ def text_pdf(pages: int, lines: int = 0) -> bytes:
     content += b"".join(
         b"%d %d m %d %d l S\n" % (n % 500, n % 800, n % 500 + 50, n % 800) for n in range(lines)
     )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids ["
-        + b" ".join(b"%d 0 R" % (5 + n) for n in range(pages))
-        + b"] /Count %d >>" % pages,
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-    ]
     page = (
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
         b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"
     )
-    objects += [page] * pages
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids ["
+            + b" ".join(b"%d 0 R" % (5 + n) for n in range(pages))
+            + b"] /Count %d >>" % pages,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            pdf_stream(content),
+        ]
+        + [page] * pages
     )
-    return bytes(out)
 
 
 def zip_bomb_docx(megabytes: int) -> bytes:

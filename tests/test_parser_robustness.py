@@ -16,7 +16,12 @@ def _check_shape(result: dict) -> None:
     for key in FIELDS:
         assert key in result
     assert set(result["parse"]) == {
-        "status", "warnings", "parser_version", "format", "pages", "ocr_pages"
+        "status",
+        "warnings",
+        "parser_version",
+        "format",
+        "pages",
+        "ocr_pages",
     }
     assert result["parse"]["parser_version"] == PARSER_VERSION
 

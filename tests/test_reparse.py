@@ -6,7 +6,7 @@ import json
 
 from pipelines.parser import PARSER_VERSION
 from tests.archive_reader import S3Archive
-from tests.conftest import make_announcements, run_crawl
+from tests.conftest import REPARSE_OUTDATED, make_announcements, run_crawl
 
 WINDOW = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
 
@@ -53,14 +53,7 @@ def test_reparse_rewrites_exactly_the_records_whose_parse_changed(cninfo, seawee
     before = {i: archive.read(f"records/cninfo/{i}.json") for i in good}
     requests = len(site.requests)
 
-    first = run_crawl(
-        cninfo,
-        "--parser-older-than",
-        PARSER_VERSION,
-        archive=uri,
-        env=seaweed.env(),
-        command="reparse",
-    )
+    first = run_crawl(cninfo, *REPARSE_OUTDATED, archive=uri, env=seaweed.env(), command="reparse")
 
     assert first.returncode == 0, first.stderr[-3000:]
     assert "reparse: 2 records checked, 1 rewritten, 0 missing" in first.stderr

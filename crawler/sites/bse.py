@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler.listing import Page, Query, Site, UnusableReply
 from crawler.spiders.base import SHANGHAI, exchange_of, shanghai_time
-from crawler.titles import SEARCH_KEYS, is_ir_record_title
+from crawler.titles import SEARCH_KEYS
 
 BSE_MARKET = "2"  # xxfcbj of BSE-listed companies (NEEQ companies are 0 and 1)
 COOKIE_VISITS = 3  # visits of the cookie page for one listing page before it counts as failed
@@ -219,14 +219,10 @@ class BseListing(Site):
             )
             return None
         title = str(row.get("disclosureTitle") or "").strip()
-        if not is_ir_record_title(title):
-            self.count("not_ir_record_titles")
+        if not self.wanted(site_id, title):
             return None
-        if not spider.first_sighting(f"bse:{site_id}"):
-            return None
-        return spider.record_item(
-            self.source_id(site_id),
-            site=self.name,
+        return self.record_item(
+            site_id,
             stock_code=code,
             stock_name=row.get("companyName"),
             title=title + str(row.get("disclosurePostTitle") or ""),

@@ -21,7 +21,7 @@ from scrapy.http import Response
 
 from crawler.listing import Page, Query, Site, UnusableReply
 from crawler.spiders.base import exchange_of, shanghai_time
-from crawler.titles import SEARCH_KEYS, is_ir_record_title
+from crawler.titles import SEARCH_KEYS
 
 _HIGHLIGHT = re.compile(r"</?em>")
 _EXCHANGE_BY_COLUMN = {"SZ": "SZSE", "SH": "SSE", "BJ": "BSE"}
@@ -170,17 +170,13 @@ class CninfoListing(Site):
             )
             return None
         title = _HIGHLIGHT.sub("", row.get("announcementTitle") or "").strip()
-        if not is_ir_record_title(title, listed_as_record=not self.full_text):
-            self.count("not_ir_record_titles")
-            return None
-        if not spider.first_sighting(f"cninfo:{site_id}"):
+        if not self.wanted(site_id, title, listed_as_record=not self.full_text):
             return None
         org_id = row.get("orgId") or (query.scope[0] if query.scope else None)
         column = str(row.get("pageColumn") or "")[:2]
         extra = {"exchange": _EXCHANGE_BY_COLUMN[column]} if column in _EXCHANGE_BY_COLUMN else {}
-        return spider.record_item(
-            self.source_id(site_id),
-            site=self.name,
+        return self.record_item(
+            site_id,
             stock_code=code,
             stock_name=row.get("secName"),
             org_id=org_id,

@@ -31,7 +31,6 @@ from crawler.items import RecordItem
 from crawler.listing import Page, Query, Site, UnusableReply
 from crawler.spiders.base import SHANGHAI
 from crawler.spiders.guards import RepeatedPages
-from crawler.titles import is_ir_record_title
 from pipelines.filetypes import BadOriginal, check_original
 from pipelines.index import RunIndex
 from pipelines.parser.checkboxes import OPTIONS
@@ -278,10 +277,7 @@ class P5wEvents(Site):
         if when > clock.now(self.settings):
             self.count("events_not_yet_held")
             return None
-        if not is_ir_record_title(title, listed_as_record=True):
-            self.count("not_ir_record_titles")
-            return None
-        if not spider.first_sighting(f"p5w:{pid}"):
+        if not self.wanted(pid, title, listed_as_record=True):
             return None
         if self.archived.archived(self.source_id(pid)):
             self.count("already_archived_events")

@@ -20,7 +20,6 @@ from scrapy.http import Response, TextResponse
 from crawler import clock
 from crawler.listing import Page, Query, Site, UnusableReply
 from crawler.spiders.base import SHANGHAI, exchange_of
-from crawler.titles import is_ir_record_title
 
 END_OF_FEED = "暂时没有"  # "暂时没有上市公司发布…": past the last page
 _CODE_IN_TEXT = re.compile(r"[(（](\d{6})[)）]")
@@ -158,16 +157,12 @@ class SseinfoFeed(Site):
             self.count("out_of_window_rows")
             return None
         title = row.get("title") or ""
-        if not is_ir_record_title(title):  # companies post other documents too
-            self.count("not_ir_record_titles")
-            return None
-        if not spider.first_sighting(f"sseinfo:{item_id}"):
+        if not self.wanted(item_id, title):  # companies post other documents too
             return None
         url = row["href"]
         extension = url.rsplit("?", 1)[0].rsplit(".", 1)[-1] if "." in url else ""
-        return spider.record_item(
-            self.source_id(item_id),
-            site=self.name,
+        return self.record_item(
+            item_id,
             stock_code=code,
             stock_name=row.get("name"),
             title=title,
