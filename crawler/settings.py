@@ -114,3 +114,6 @@ PARSE_TIME_LIMIT = 300.0  # a scanned record is OCR'd at a few seconds a page
 PARSE_MEMORY_LIMIT_MB = 2560
 # A parse worker is replaced by a fresh one after this many documents (0: never).
 PARSE_WORKER_MAX_DOCS = 200
+# A Dask scheduler (tcp://host:8786) to parse and re-parse on instead of local worker processes
+# (pip install '.[cluster]' on the driver and the workers; see README "Parsing on a cluster").
+PARSE_CLUSTER = os.environ.get("PARSE_CLUSTER", "")

@@ -112,6 +112,7 @@ class ParsePipeline:
             "max_docs": max_docs,
         }
         self.pool: WorkerPool | None = None
+        self.cluster: Any = None  # pipelines.cluster.Cluster with PARSE_CLUSTER
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParsePipeline:
@@ -122,11 +123,19 @@ class ParsePipeline:
         return parse_pool(self.workers, **self.limits)
 
     def open_spider(self) -> None:
-        self.pool = self._new_pool()
+        from pipelines.cluster import Cluster, cluster_address  # it imports this module
+
+        if address := cluster_address(self.crawler.settings):
+            self.cluster = Cluster(address, self.crawler.settings)
+            logger.info("Parsing on the Dask cluster at %s", address)
+        else:
+            self.pool = self._new_pool()
 
     def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.cluster is not None:
+            self.cluster.close()
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -140,8 +149,10 @@ class ParsePipeline:
         return item
 
     async def parse(self, data: bytes) -> dict[str, Any]:
-        assert self.pool is not None
         try:
+            if self.cluster is not None:
+                return await asyncio.to_thread(self.cluster.parse, data, self.limits)
+            assert self.pool is not None
             return await asyncio.wrap_future(self.pool.submit(parse_document, data))
         except WorkerError as exc:  # a limit, or a worker that died: this document only
             logger.warning("Parse failed: %s", exc)

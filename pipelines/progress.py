@@ -18,8 +18,8 @@ class Meter:
         self.count = 0
         self.started = self.shown = time.monotonic()
 
-    def tick(self, note: str = "") -> None:
-        self.count += 1
+    def tick(self, note: str = "", n: int = 1) -> None:
+        self.count += n
         if self.progress and time.monotonic() - self.shown >= self.every:
             self.shown = time.monotonic()
             self.progress(self.line(note))

@@ -37,6 +37,12 @@ class ReparseResult:
     missing: int = 0  # records or originals the index names but the archive lacks
     current: int = 0  # with ``older_than``: records already parsed by that version or a later one
 
+    def add(self, other: ReparseResult) -> None:
+        self.checked += other.checked
+        self.changed += other.changed
+        self.missing += other.missing
+        self.current += other.current
+
 
 def without_version(record: dict[str, Any]) -> dict[str, Any]:
     """The record as compared: the parser version alone is not a change."""
@@ -59,6 +65,7 @@ def reparse_archive(
     older_than: str | None = None,
     workers: int = 2,
     limits: dict[str, Any] | None = None,
+    cluster: Any = None,
     progress: Progress | None = None,
     every: float = 5.0,
 ) -> ReparseResult:
@@ -66,33 +73,53 @@ def reparse_archive(
     and, with ``older_than``, whose record was parsed by an older parser version (or none).
 
     Writes records only: never the index (nor anything else). ``limits``: the per-document
-    limits of ``parse_pool``."""
+    limits of ``parse_pool``. With ``cluster`` (pipelines/cluster.py's ``Cluster``), the
+    records are re-parsed by its workers, which read and write the archive themselves."""
     result = ReparseResult()
-    with parse_pool(max(1, workers), **(limits or {})) as pool:
-        for source in sources or archive_sources(store):
-            index = load_index(store, source)
-            todo = [
-                entry
-                for entry in index.select(since=since)
-                if entry.get("file_key") and not entry.get("error")
-            ]
-            meter = Meter(f"reparse {source}", len(todo), progress, every)
-            for entry, record, parsed in _parsed(store, todo, pool.submit, workers * 2, older_than):
-                if record is not None and parsed is CURRENT:
-                    result.current += 1
-                elif record is None or parsed is None:
-                    result.checked += 1
-                    result.missing += 1
-                else:
-                    result.checked += 1
-                    new = reparsed(record, parsed)
-                    if without_version(new) != without_version(record):
-                        new["reparsed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-                        store.write(entry["key"], record_bytes(new), "application/json")
-                        result.changed += 1
-                meter.tick(f"{result.changed} changed so far")
-            meter.done(f"{result.changed} changed so far")
+    for source in sources or archive_sources(store):
+        index = load_index(store, source)
+        todo = [
+            entry
+            for entry in index.select(since=since)
+            if entry.get("file_key") and not entry.get("error")
+        ]
+        meter = Meter(f"reparse {source}", len(todo), progress, every)
+        if cluster is not None:
+            cluster.reparse(todo, older_than, limits or {}, result, meter)
+        else:
+            with parse_pool(max(1, workers), **(limits or {})) as pool:
+                reparse_entries(store, todo, pool, workers * 2, older_than, result, meter)
+        meter.done(f"{result.changed} changed so far")
     return result
+
+
+def reparse_entries(
+    store: ArchiveStore,
+    entries: list[dict[str, Any]],
+    pool: Any,
+    ahead: int,
+    older_than: str | None,
+    result: ReparseResult,
+    meter: Meter | None = None,
+) -> None:
+    """Re-parse ``entries`` with ``pool`` (``ahead`` originals in its workers at once), rewrite
+    the records that changed and count into ``result``. Rewriting only what changed makes it
+    safe to run twice: a second run over the same entries writes nothing."""
+    for entry, record, parsed in _parsed(store, entries, pool.submit, ahead, older_than):
+        if record is not None and parsed is CURRENT:
+            result.current += 1
+        elif record is None or parsed is None:
+            result.checked += 1
+            result.missing += 1
+        else:
+            result.checked += 1
+            new = reparsed(record, parsed)
+            if without_version(new) != without_version(record):
+                new["reparsed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+                store.write(entry["key"], record_bytes(new), "application/json")
+                result.changed += 1
+        if meter is not None:
+            meter.tick(f"{result.changed} changed so far")
 
 
 CURRENT: dict[str, Any] = {}  # the parse result of a record left alone: its version is not older

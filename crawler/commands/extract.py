@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from typing import ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from pipelines.cluster import Cluster, cluster_address
+from pipelines.parse import parse_limits
 from pipelines.parser import parse_document
 
 
@@ -28,17 +31,24 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts) -> None:
         if not args:
             raise UsageError("give at least one file path")
-        failed = 0
-        for path in args:
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except OSError as exc:
-                print(f"extract: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
-                failed += 1
-                continue
-            record = {"file": path, **parse_document(data)}
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+        assert self.settings is not None
+        with ExitStack() as stack:
+            parse = parse_document
+            if address := cluster_address(self.settings):
+                cluster = stack.enter_context(Cluster(address, self.settings))
+                limits = parse_limits(self.settings)
+                parse = lambda data: cluster.parse(data, limits)  # noqa: E731
+            failed = 0
+            for path in args:
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                except OSError as exc:
+                    print(f"extract: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+                    failed += 1
+                    continue
+                record = {"file": path, **parse(data)}
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
         if failed:
             self.exitcode = 1

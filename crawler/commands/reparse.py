@@ -7,11 +7,13 @@ It writes records and nothing else: never the index, and never an archive that d
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import command_archive, day_options, progress
+from pipelines.cluster import Cluster, cluster_address
 from pipelines.parse import parse_limits
 from pipelines.reparse import reparse_archive
 
@@ -42,15 +44,20 @@ class Command(ScrapyCommand):
         if (store := command_archive(self)) is None:
             return
         assert self.settings is not None
-        result = reparse_archive(
-            store,
-            sources=opts.source,
-            since=since,
-            older_than=opts.parser_older_than,
-            workers=opts.workers or self.settings.getint("PARSE_WORKERS", 2),
-            limits=parse_limits(self.settings),
-            progress=progress,
-        )
+        with ExitStack() as stack:
+            cluster = None
+            if address := cluster_address(self.settings):
+                cluster = stack.enter_context(Cluster(address, self.settings))
+            result = reparse_archive(
+                store,
+                sources=opts.source,
+                since=since,
+                older_than=opts.parser_older_than,
+                workers=opts.workers or self.settings.getint("PARSE_WORKERS", 2),
+                limits=parse_limits(self.settings),
+                cluster=cluster,
+                progress=progress,
+            )
         current = (
             f", {result.current} already parsed by {opts.parser_older_than} or later"
             if opts.parser_older_than
