@@ -30,7 +30,8 @@ def test_a_scanned_record_reads_like_its_text_pdf(name):
     result = parse_document(scanned_copy(data))
 
     assert result["parse"]["ocr_pages"] == len(pdfium.PdfDocument(data))
-    assert result["parse"]["status"] == "ok", result["parse"]["warnings"]
+    # a misread may cost a field; the self-check then says partial, never ok with a loss
+    assert result["parse"]["status"] in ("ok", "partial"), result["parse"]["warnings"]
     assert overall(score(result, truth)) >= 0.90
 
 

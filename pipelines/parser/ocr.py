@@ -65,7 +65,9 @@ def needs_ocr(page: pdfium.PdfPage, chars: list[Char]) -> bool:
 
 def engine() -> Any:
     """The process's RapidOCR engine: upright pages (no angle classifier), one thread (the
-    parse workers are the parallelism), single-character boxes."""
+    parse workers are the parallelism), single-character boxes, text detected on the page
+    shrunk to 960 px on its long side (bench/ocr_bench.py: 3.0 s a page instead of 4.5, at
+    97.9% instead of 98.7% field accuracy)."""
     global _ENGINE
     if _ENGINE is None:
         from rapidocr import RapidOCR
@@ -76,6 +78,8 @@ def engine() -> Any:
                 "Global.return_word_box": True,
                 "Global.return_single_char_box": True,
                 "Global.log_level": "warning",
+                "Det.limit_type": "max",
+                "Det.limit_side_len": 960,
                 "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             }
