@@ -125,8 +125,9 @@ class ParsePipeline:
     def open_spider(self) -> None:
         from pipelines.cluster import Cluster, cluster_address  # it imports this module
 
-        if address := cluster_address(self.crawler.settings):
-            self.cluster = Cluster(address, self.crawler.settings)
+        settings = self.crawler.settings if self.crawler is not None else None
+        if settings is not None and (address := cluster_address(settings)):
+            self.cluster = Cluster(address, settings)
             logger.info("Parsing on the Dask cluster at %s", address)
         else:
             self.pool = self._new_pool()
