@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/ocr_bench.py [--limit N] [--docs STEM ...] [--workers W]
-        [--timing-docs N] [--knob-docs N] [--rounds R] [--verbose]
+        [--timing-docs N] [--knob-docs N] [--knobs I,J] [--rounds R] [--verbose]
         [--sections accuracy,timing,text,knobs]
 
 Every fixture PDF with a truth file (tests/truth/*.json) is used unless ``--docs`` names some
@@ -19,12 +19,14 @@ timing    ``--timing-docs`` scans (0 = all) parsed one after another in one proc
 text      the text PDFs in one pinned process, ``--rounds`` times: ``parse_document`` and the
           time its ``ocr.needs_ocr`` calls take (what OCR detection adds to a text PDF), and
           ``read_pages(ocr=True)`` vs ``read_pages(ocr=False)``; both as ratios
-knobs     RapidOCR settings and render DPI on ``--knob-docs`` scans, each setting in a fresh
-          process with its own engine (ocr.py's parameters plus the setting's): s/page, accuracy
+knobs     RapidOCR settings and render DPI (KNOBS; ``--knobs 0,7`` picks some) on ``--knob-docs``
+          scans (0 = all), each setting in a fresh process pinned to one CPU with its own engine
+          (ocr.py's parameters plus the setting's): s/page, accuracy
 
 OMP_NUM_THREADS is 1 for every process; pinned processes use the last CPU. Times are CPU seconds
 (``time.process_time``, robust to a shared machine) with wall seconds beside them. The defaults
-take about half an hour on 2 shared cores; ``--sections knobs --knob-docs 3`` is a quick look.
+take about an hour on 2 busy shared cores (accuracy 20 min, knobs 2-3 min a setting);
+``--sections knobs --knob-docs 2 --knobs 0,11`` is a quick look.
 """
 
 from __future__ import annotations
@@ -64,18 +66,23 @@ class Setting:
     cpus: int = 1
 
 
+DET_1280 = {"Det.limit_type": "max", "Det.limit_side_len": 1280}  # detect on a smaller image
+DET_960 = {"Det.limit_type": "max", "Det.limit_side_len": 960}
+BATCH_1 = {"Rec.rec_batch_num": 1}  # no padding of a short line to the batch's longest
 KNOBS = (
     Setting("ocr.py as is"),
     Setting("render 150 dpi", dpi=150),
-    Setting("Det limit max 1280", {"Det.limit_type": "max", "Det.limit_side_len": 1280}),
-    Setting("Det limit max 960", {"Det.limit_type": "max", "Det.limit_side_len": 960}),
+    Setting("Det limit max 1280", DET_1280),
+    Setting("Det limit max 960", DET_960),
     Setting("Det limit max 736", {"Det.limit_type": "max", "Det.limit_side_len": 736}),
     Setting("Global.max_side_len 1600", {"Global.max_side_len": 1600}),
-    Setting("Global.max_side_len 2400", {"Global.max_side_len": 2400}),
     Setting("Rec.rec_batch_num 16", {"Rec.rec_batch_num": 16}),
-    Setting("150 dpi + Det max 1280", {"Det.limit_type": "max", "Det.limit_side_len": 1280}, 150),
-    Setting("150 dpi + Det max 960", {"Det.limit_type": "max", "Det.limit_side_len": 960}, 150),
+    Setting("Rec.rec_batch_num 1", BATCH_1),
     Setting("intra_op threads 2 (2 CPUs)", {THREADS: 2}, cpus=2),
+    Setting("150 dpi + Det max 960", DET_960, 150),
+    Setting("Det max 1280 + batch 1", {**DET_1280, **BATCH_1}),
+    Setting("Det max 960 + batch 1", {**DET_960, **BATCH_1}),
+    Setting("150 dpi + Det max 960 + batch 1", {**DET_960, **BATCH_1}, 150),
 )
 
 
@@ -83,7 +90,7 @@ KNOBS = (
 class Run:
     """One setting's parses of scans in one process."""
 
-    load: float  # engine construction and model load, wall seconds
+    load: float  # engine: import, construction and model load, wall seconds
     results: dict[str, dict] = field(default_factory=dict)
     cpu: float = 0.0  # parse_document, summed over documents
     wall: float = 0.0
@@ -299,13 +306,13 @@ def section_timing(docs: dict[str, tuple[Path, dict]], n: int) -> None:
     cpu = [p[0] for p in run.pages]
     wall = [p[1] for p in run.pages]
     print(f"\n== OCR time: {len(stems)} scans, {run.ocr_pages} OCR'd pages, one process, one CPU")
-    print(f"engine load (import, construct, models) {run.load:.2f} s wall")
+    print(f"engine load (import, build, models)  {run.load:.2f} s wall")
     pages = max(1, run.ocr_pages)
     per_page = f"{run.cpu / pages:.2f} s cpu  {run.wall / pages:.2f} s wall"
-    print(f"parse_document / OCR'd page        {per_page}")
+    print(f"parse_document / OCR'd page          {per_page}")
     if cpu:
         print(
-            f"scan_page per page                 mean {statistics.fmean(cpu):.2f} s cpu"
+            f"scan_page per page                   mean {statistics.fmean(cpu):.2f} s cpu"
             f"  median {statistics.median(cpu):.2f} s cpu"
             f" ({statistics.median(wall):.2f} wall)  p90 {_quantile(cpu, 0.9):.2f} s cpu"
             f" ({_quantile(wall, 0.9):.2f} wall)"
@@ -329,31 +336,30 @@ def section_text(docs: dict[str, tuple[Path, dict]], rounds: int) -> None:
     print(f"text pages OCR'd by parse_document                  {ocr_pages}")
 
 
-def section_knobs(docs: dict[str, tuple[Path, dict]], n: int) -> None:
+def section_knobs(docs: dict[str, tuple[Path, dict]], n: int, knobs: list[int]) -> None:
     stems = _spread(list(docs), n)
     paths = {stem: docs[stem][0] for stem in stems}
     print(f"\n== knobs on {len(stems)} scans: {', '.join(stems)}")
-    print(
-        f"{'setting':<30} {'cpu s/page':>10} {'wall':>6} {'p90 cpu':>7} {'load':>5} {'accuracy':>8}"
-    )
+    print(f"{'#':>2} {'setting':<32} {'cpu s/page':>10} {'wall':>5} {'p90 cpu':>7} {'accuracy':>8}")
     rows = []
-    for setting in KNOBS:
+    for index in knobs:
+        setting = KNOBS[index]
         run = _run_setting(setting, paths)
         pages = max(1, run.ocr_pages)
+        per_page = run.cpu / pages
         accuracy = _overall(_accuracy(run.results, docs)) or 0.0
         p90 = _quantile([p[0] for p in run.pages], 0.9) if run.pages else float("nan")
-        rows.append((setting, run.cpu / pages, accuracy))
+        rows.append((setting, per_page, accuracy))
         print(
-            f"{setting.name:<30} {run.cpu / pages:>10.2f} {run.wall / pages:>6.2f} {p90:>7.2f}"
-            f" {run.load:>5.1f} {_pct(accuracy):>8}",
+            f"{index:>2} {setting.name:<32} {per_page:>10.2f} {run.wall / pages:>5.2f}"
+            f" {p90:>7.2f} {_pct(accuracy):>8}",
             flush=True,
         )
-    base = rows[0][2]
-    fits = [r for r in rows if r[0].cpus == 1 and r[2] >= max(0.9, base - 0.01) and r[1] <= 3.0]
-    best = min(fits, key=lambda r: r[1], default=None)
+    fits = [r for r in rows if r[0].cpus == 1 and r[1] <= 3.0 and r[2] >= 0.9]
+    best = max(fits, key=lambda r: (r[2], -r[1]), default=None)
     print(
-        "fastest one-CPU setting with accuracy >= 0.90 (and within 1 point of ocr.py's), "
-        f"<= 3 s/page: {best[0].name if best else 'none'}"
+        "most accurate one-CPU setting at <= 3 s/page (accuracy >= 0.90): "
+        f"{best[0].name if best else 'none'}"
     )
 
 
@@ -365,7 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="N documents spread over the list")
     ap.add_argument("--workers", type=int, default=2, help="parse pool of the accuracy section")
     ap.add_argument("--timing-docs", type=int, default=10, help="scans timed (0 = all)")
-    ap.add_argument("--knob-docs", type=int, default=6, help="scans per knob setting")
+    ap.add_argument("--knob-docs", type=int, default=6, help="scans per setting (0 = all)")
+    ap.add_argument(
+        "--knobs", default=",".join(map(str, range(len(KNOBS)))), help="settings (# in the table)"
+    )
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the text section")
     ap.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated")
     ap.add_argument("--verbose", action="store_true", help="what the scans lose")
@@ -390,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     if "text" in sections:
         section_text(docs, args.rounds)
     if "knobs" in sections:
-        section_knobs(docs, args.knob_docs)
+        section_knobs(docs, args.knob_docs, [int(k) for k in args.knobs.split(",")])
     return 0
 
 

@@ -117,22 +117,29 @@ def without_reparsed_at(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != "reparsed_at"}
 
 
-def test_reparse_on_a_cluster_writes_what_a_local_reparse_writes(
-    cninfo, seaweed, bucket, dask_cluster, observer
-):
-    site = cninfo.site
-    site.announcements = make_announcements(10)  # ten distinct real PDFs
+def crawl_and_damage(cninfo, seaweed, bucket) -> tuple:
+    """Crawl the imitation's announcements into a versioned bucket, then damage every record so
+    that a reparse must rewrite it: (client, URI, archive, ids, the crawled records, the object
+    versions written so far: the crawl's and the damage)."""
     s3, uri = seaweed.client(), f"s3://{bucket}/"
     versioned_bucket(s3, bucket)
     crawl = run_crawl(cninfo, *WINDOW, archive=uri, env=seaweed.env())
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     archive = S3Archive(s3, bucket)
-    ids = [a.announcement_id for a in site.announcements]
+    ids = [a.announcement_id for a in cninfo.site.announcements]
     good = {i: archive.record(i) for i in ids}
-    assert all(r["parse"]["status"] in ("ok", "partial") for r in good.values())
     for record in good.values():
         put_record(s3, bucket, damaged(record))
-    written = versions(s3, bucket)  # the crawl's write and the damage
+    return s3, uri, archive, ids, good, versions(s3, bucket)
+
+
+def test_reparse_on_a_cluster_writes_what_a_local_reparse_writes(
+    cninfo, seaweed, bucket, dask_cluster, observer
+):
+    site = cninfo.site
+    site.announcements = make_announcements(10)  # ten distinct real PDFs
+    s3, uri, archive, ids, good, written = crawl_and_damage(cninfo, seaweed, bucket)
+    assert all(r["parse"]["status"] in ("ok", "partial") for r in good.values())
     local_bucket = f"{bucket}-local"
     copy_bucket(s3, bucket, local_bucket)
     requests = len(site.requests)
@@ -177,16 +184,7 @@ def test_reparse_on_a_cluster_survives_a_worker_killed_mid_run(
     site.announcements = make_announcements(count, body=TINY_PDF)
     for n, announcement in enumerate(site.announcements):  # distinct bytes: no duplicates
         announcement.body = TINY_PDF[:-6] + f"%{n:08d}\n%%EOF\n".encode()
-    s3, uri = seaweed.client(), f"s3://{bucket}/"
-    versioned_bucket(s3, bucket)
-    crawl = run_crawl(cninfo, *WINDOW, archive=uri, env=seaweed.env())
-    assert crawl.returncode == 0, crawl.stderr[-3000:]
-    archive = S3Archive(s3, bucket)
-    ids = [a.announcement_id for a in site.announcements]
-    good = {i: archive.record(i) for i in ids}
-    for record in good.values():
-        put_record(s3, bucket, damaged(record))
-    written = versions(s3, bucket)
+    s3, uri, archive, ids, good, written = crawl_and_damage(cninfo, seaweed, bucket)
     assert len(written) == count
 
     # the driver, in this process: small batches, so that many are in flight when one dies
