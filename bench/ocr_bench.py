@@ -339,7 +339,8 @@ def section_text(docs: dict[str, tuple[Path, dict]], rounds: int) -> None:
 def section_knobs(docs: dict[str, tuple[Path, dict]], n: int, knobs: list[int]) -> None:
     stems = _spread(list(docs), n)
     paths = {stem: docs[stem][0] for stem in stems}
-    print(f"\n== knobs on {len(stems)} scans: {', '.join(stems)}")
+    listed = f": {', '.join(stems)}" if len(stems) <= 10 else ""
+    print(f"\n== knobs on {len(stems)} scans{listed}")
     print(f"{'#':>2} {'setting':<32} {'cpu s/page':>10} {'wall':>5} {'p90 cpu':>7} {'accuracy':>8}")
     rows = []
     for index in knobs:

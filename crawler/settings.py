@@ -13,6 +13,9 @@ CNINFO_BASE_URL = os.environ.get("CNINFO_BASE_URL", "http://www.cninfo.com.cn")
 CNINFO_STATIC_URL = os.environ.get("CNINFO_STATIC_URL", "http://static.cninfo.com.cn")
 SSEINFO_BASE_URL = os.environ.get("SSEINFO_BASE_URL", "https://sns.sseinfo.com")  # 上证e互动
 BSE_BASE_URL = os.environ.get("BSE_BASE_URL", "https://www.bse.cn")  # listing and file host
+# cninfo's query answers the pages past this one with its first page (sources.md §1): a window
+# with more rows than these pages hold is split by day.
+CNINFO_MAX_PAGES = int(os.environ.get("CNINFO_MAX_PAGES", "100"))
 P5W_RS_URL = os.environ.get("P5W_RS_URL", "http://rs.p5w.net")  # roadshow events and their Q&A
 P5W_IR_URL = os.environ.get("P5W_IR_URL", "https://ir.p5w.net")  # stock code -> company name
 # roadshowType codes of the p5w events crawled: 业绩说明会, 投资者说明会, 集体接待日, 资产重组说明会

@@ -52,13 +52,23 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_lock(tmp_path_factory: pytest.TempPathFactory, *, exclusive: bool) -> Iterator[None]:
     """Under xdist, the run-wide lock that lets an ``alone`` test run by itself: it holds the
     lock exclusively, every other test (and a worker's CPU-heavy session setup) holds it shared.
-    Without xdist there is nothing else to wait for."""
+    Without xdist there is nothing else to wait for.
+
+    flock favours no one, so the tests of the other workers, one after another, could keep an
+    ``alone`` test waiting (and its worker idle) to the end of the run. A gate in front of the
+    lock stops that: a test passes the gate to take its shared lock, an ``alone`` test keeps the
+    gate closed while it waits for the running tests to end and while it runs."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         yield
         return
-    with open(run_folder(tmp_path_factory) / "alone.lock", "a") as lock:
+    folder = run_folder(tmp_path_factory)
+    # Both released when their files are closed.
+    with open(folder / "alone.gate", "a") as gate, open(folder / "alone.lock", "a") as lock:
+        fcntl.flock(gate, fcntl.LOCK_EX)
         fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield  # released when the file is closed
+        if not exclusive:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -116,37 +116,44 @@ def test_second_run_downloads_and_uploads_nothing(cninfo, seaweed, bucket):
     assert "'archive/already_archived': 3" in second.stderr
 
 
-def test_window_over_3000_rows_is_split_and_fully_covered(cninfo, tmp_path):
-    # 1,700 + 1,700 rows: one query reaches only 3,000, so the window must be split by day.
+# The paging limit tests: the imitation serves 3 pages (90 rows) a query as cninfo serves 100
+# (3,000 rows; test_site_imitations.py), and the crawl is told so: the same rule, 30 times cheaper.
+SHORT_PAGING = {"CNINFO_MAX_PAGES": "3"}
+
+
+def test_window_over_the_paging_limit_is_split_and_fully_covered(cninfo, tmp_path):
+    # 50 + 50 rows: one query reaches only 90, so the window must be split by day.
     site = cninfo.site
+    site.page_limit = 3
     site.announcements = [
-        *make_announcements(1700, day="2024-05-09", start_id=1230000000, body=TINY_PDF),
-        *make_announcements(1700, day="2024-05-10", start_id=1240000000, body=TINY_PDF),
+        *make_announcements(50, day="2024-05-09", start_id=1230000000, body=TINY_PDF),
+        *make_announcements(50, day="2024-05-10", start_id=1240000000, body=TINY_PDF),
     ]
 
-    result = run_crawl(cninfo, *WINDOW, archive=str(tmp_path / "archive"))
+    result = run_crawl(cninfo, *WINDOW, archive=str(tmp_path / "archive"), settings=SHORT_PAGING)
 
     assert result.returncode == 0, result.stderr[-3000:]
     archive = LocalArchive(tmp_path / "archive")
-    assert len(archive.keys("records/")) == 3400
+    assert len(archive.keys("records/")) == 100
     seen = {f["seDate"] for f in listing_forms(site)}
     assert {"2024-05-08~2024-05-10", "2024-05-08~2024-05-09", "2024-05-10~2024-05-10"} <= seen
-    assert all(int(f["pageNum"]) <= 100 for f in listing_forms(site))
+    assert all(int(f["pageNum"]) <= 3 for f in listing_forms(site))
     assert "'cninfo/windows_split'" in result.stderr
 
 
 def test_a_day_beyond_paging_is_reported_and_fails_the_run(cninfo, tmp_path):
     site = cninfo.site
-    site.announcements = make_announcements(3010, start_id=1250000000, body=TINY_PDF)
+    site.page_limit = 3
+    site.announcements = make_announcements(100, start_id=1250000000, body=TINY_PDF)
 
-    result = run_crawl(cninfo, *WINDOW, archive=str(tmp_path / "archive"))
+    result = run_crawl(cninfo, *WINDOW, archive=str(tmp_path / "archive"), settings=SHORT_PAGING)
 
     assert result.returncode == 1
-    assert "2024-05-09~2024-05-09 has 3010 rows on cninfo but paging reaches only 3000" in (
+    assert "2024-05-09~2024-05-09 has 100 rows on cninfo but paging reaches only 90" in (
         result.stderr
     )
-    assert len(LocalArchive(tmp_path / "archive").keys("records/")) == 3000
-    assert all(int(f["pageNum"]) <= 100 for f in listing_forms(site))
+    assert len(LocalArchive(tmp_path / "archive").keys("records/")) == 90
+    assert all(int(f["pageNum"]) <= 3 for f in listing_forms(site))
 
 
 def test_bad_originals_are_recorded_not_archived_and_the_crawl_goes_on(cninfo, seaweed, bucket):

@@ -117,6 +117,16 @@ def test_cninfo_ignore_page_renames_and_lost_rows():
         assert len(second["announcements"]) == 5  # 10 of the 45 counted are never served
 
 
+def test_cninfo_answers_pages_past_the_hundredth_with_the_first():
+    site = CninfoSite(announcements=make_announcements(3010, body=b"%PDF"))
+    with CninfoServer(site) as cninfo:
+        first, last = cninfo_rows(cninfo, pageNum="1"), cninfo_rows(cninfo, pageNum="100")
+        beyond = cninfo_rows(cninfo, pageNum="101")
+        assert len(last["announcements"]) == 30 and last["announcements"] != first["announcements"]
+        assert beyond["announcements"] == first["announcements"]
+        assert beyond["totalAnnouncement"] == 3010
+
+
 def test_cninfo_fulltext_filters_stock_and_searchkey_ignoring_plate_and_column():
     ours = make_announcements(2, body=b"%PDF")
     theirs = make_announcements(1, code="000001", start_id=1226000000, body=b"%PDF")

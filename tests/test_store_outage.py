@@ -21,7 +21,7 @@ from tests.conftest import make_announcements, run_crawl
 from tests.servers.seaweed import SeaweedS3, start_seaweed
 
 WINDOW = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
-COUNT = 120  # records listed: four listing pages, about 10 s of downloads at the pace below
+COUNT = 120  # records listed: four listing pages, about 5 s of downloads at the pace below
 PACE = {"CONCURRENT_REQUESTS": "4", "CONCURRENT_REQUESTS_PER_DOMAIN": "4"}
 UNREACHABLE = re.compile(r"archive store unreachable \((.+?)\): downloads paused, retrying")
 BACK = re.compile(r"archive store is back after (\d+) s")
@@ -48,7 +48,7 @@ def listed(cninfo) -> list:
     for n, a in enumerate(announcements):
         a.body = distinct_pdf(n)
     cninfo.site.announcements = announcements
-    cninfo.site.file_delay = 0.25
+    cninfo.site.file_delay = 0.15
     return announcements
 
 
@@ -105,7 +105,7 @@ def test_an_outage_pauses_the_crawl_and_nothing_is_lost(cninfo, own_seaweed):
     server.client().create_bucket(Bucket="outage")
     announcements = listed(cninfo)
     done = threading.Event()
-    outage = server.outage(8, after=when_records_appear(server, "outage", done))
+    outage = server.outage(5, after=when_records_appear(server, "outage", done))
 
     started = time.monotonic()
     result = run_crawl(
@@ -115,25 +115,27 @@ def test_an_outage_pauses_the_crawl_and_nothing_is_lost(cninfo, own_seaweed):
     done.set()
     outage.join(timeout=60)
 
-    assert server.outages and server.outages[0][1] is not None, "the outage never happened"
-    stopped, back = server.outages[0]
+    assert server.outages and server.outages[0].back is not None, "the outage never happened"
+    outage = server.outages[0]
     assert result.returncode == 0, result.stderr[-5000:]
     down = UNREACHABLE.findall(result.stderr)
     up = BACK.findall(result.stderr)
     assert len(down) == 1 and len(up) == 1, (down, up)
     assert re.fullmatch(OUTAGE_REASON, down[0]), down  # what the stop of weed answers
     paused = int(up[0])
-    # paused from the first failed store call to the first one that succeeded again: about the
-    # outage, plus at most one retry pause (30 s)
-    assert back - stopped - 3 <= paused <= back - stopped + 32
+    # paused from the first failed store call to the first one that succeeded again: at least
+    # while weed was gone, at most from its stop to its return plus one retry pause (30 s)
+    assert outage.back - outage.stopped - 3 <= paused <= outage.back - outage.stopping + 32
     assert error_lines(result.stderr) == []
     archive = S3Archive(server.client(), "outage")
     assert lost(archive, announcements) == []
     summary = json.loads(result.stderr.split("Run summary: ", 1)[1].splitlines()[0])
     assert summary["records_written"] == COUNT and summary["errors"] == 0
     print(
-        f"\nstore down {back - stopped:.1f} s, crawl paused {paused} s, run {took:.1f} s, "
-        f"listed {COUNT}, archived {COUNT - len(lost(archive, announcements))}"
+        f"\nstore stopping at {outage.stopping - started:.1f} s, gone at "
+        f"{outage.stopped - started:.1f} s, back at {outage.back - started:.1f} s; crawl paused "
+        f"{paused} s, run {took:.1f} s, listed {COUNT}, "
+        f"archived {COUNT - len(lost(archive, announcements))}"
     )
 
 
@@ -144,7 +146,7 @@ def test_an_outage_beyond_the_limit_stops_the_crawl_and_the_next_run_completes_i
     server.client().create_bucket(Bucket="outage")
     announcements = listed(cninfo)
     done = threading.Event()
-    outage = server.outage(10, after=when_records_appear(server, "outage", done))
+    outage = server.outage(6, after=when_records_appear(server, "outage", done))
 
     first = run_crawl(
         cninfo,
@@ -157,7 +159,7 @@ def test_an_outage_beyond_the_limit_stops_the_crawl_and_the_next_run_completes_i
     done.set()
     outage.join(timeout=60)
 
-    assert server.outages and server.outages[0][1] is not None, "the outage never happened"
+    assert server.outages and server.outages[0].back is not None, "the outage never happened"
     assert first.returncode == 1, first.stderr[-5000:]
     last = first.stderr.strip().splitlines()[-1]
     assert re.fullmatch(

@@ -2,7 +2,8 @@
 records as tidy tables (records, participants, reception, qa) in the folder OUT.
 
 It only reads the archive: it writes no index segment, and never creates an archive (one that does
-not exist: exit status 2, one line on stderr)."""
+not exist: exit status 2, one line on stderr). pyarrow is imported only when the command runs:
+Scrapy imports every command module at every start, a crawl's included."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import command_archive, day_options, progress
-from pipelines.export import FORMATS, archived_records, export_archive, selected_entries
 from pipelines.progress import Meter, metered
 
 
@@ -30,7 +30,7 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--format", dest="fmt", choices=FORMATS, default="parquet")
+        parser.add_argument("--format", dest="fmt", default="parquet", help="parquet, jsonl or csv")
         parser.add_argument("--since", help="records published on or after YYYY-MM-DD")
         parser.add_argument("--until", help="records published on or before YYYY-MM-DD")
         parser.add_argument("--source", action="append", help="only this source (repeatable)")
@@ -41,8 +41,12 @@ class Command(ScrapyCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from pipelines.export import FORMATS, archived_records, export_archive, selected_entries
+
         if len(args) != 1:
             raise UsageError("give the output folder")
+        if opts.fmt not in FORMATS:
+            raise UsageError(f"--format {opts.fmt}: not one of {', '.join(FORMATS)}")
         since, until = day_options(opts, "since", "until")
         if (store := command_archive(self)) is None:
             return

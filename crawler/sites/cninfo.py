@@ -2,10 +2,10 @@
 companies' IR records) and its full-text tab (every announcement, searched by key and kept by
 title; SSE and BSE companies' records).
 
-The endpoint returns at most 30 rows a page and answers pages past 100 with page 1, so one query
-reaches at most 3,000 rows: the listing layer splits a window with more. With ``-a stock=`` the
-code is first resolved to its orgId (``szse_stock.json``), and the full-text tab is asked for the
-stock alone: a key would miss records whose titles lack it.
+The endpoint returns at most 30 rows a page and answers pages past 100 (``CNINFO_MAX_PAGES``) with
+page 1, so one query reaches at most 3,000 rows: the listing layer splits a window with more.
+With ``-a stock=`` the code is first resolved to its orgId (``szse_stock.json``), and the
+full-text tab is asked for the stock alone: a key would miss records whose titles lack it.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ class CninfoListing(Site):
     name = "cninfo"
     first_page = 1
     page_size = 30
-    max_pages = 100
     row_fields = ("announcementId", "secCode", "adjunctUrl", "announcementTime")
 
     def __init__(
@@ -55,6 +54,10 @@ class CninfoListing(Site):
         super().__init__(spider)
         self.tab, self.column, self.plate, self.exchanges = tab, column, plate, exchanges
         self.full_text = tab == "fulltext"
+
+    @property
+    def max_pages(self) -> int:  # type: ignore[override]
+        return self.settings.getint("CNINFO_MAX_PAGES", 100)
 
     @property
     def base_url(self) -> str:

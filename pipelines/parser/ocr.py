@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from .pdfpage import Char, Rule
 
+if TYPE_CHECKING:
+    import numpy as np
+
 DPI = 200
 SCALE = DPI / 72
 DARK = 160  # a grey level below this is ink
 MIN_RULE_PX = 40  # a ruling is at least this long (14 pt at 200 dpi); strokes inside text are cut
-LOW_CONFIDENCE = 0.8  # a page read with a lower mean character score gets a warning
 _ENGINE: Any = None
 
 
@@ -129,6 +130,8 @@ def _rules(ink: np.ndarray, text: list[tuple[float, float, float, float]]) -> li
     """Rulings along the rows of ``ink`` (the image transposed for vertical ones): runs of at
     least MIN_RULE_PX dark pixels, merged across the few rows a line is thick, and not strokes
     inside a text line's box (``text``: along0, across0, along1, across1 of each line)."""
+    import numpy as np  # here: only a scanned page needs it, not every PDF that imports this
+
     padded = np.pad(ink.astype(np.int8), ((0, 0), (1, 1)))
     edges = np.diff(padded, axis=1)
     starts, ends = np.argwhere(edges == 1), np.argwhere(edges == -1)

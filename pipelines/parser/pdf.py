@@ -15,10 +15,12 @@ import pypdfium2 as pdfium
 
 from .grid import Band, Line, read_tables, text_lines
 from .model import Layout, Row
-from .ocr import LOW_CONFIDENCE
 from .pdfpage import Page, read_pages
 from .text import clean
 
+# A page OCR read with a lower mean character score gets a warning. (ocr.py, with numpy and the
+# OCR engine, is imported only for a page that needs it.)
+LOW_CONFIDENCE = 0.8
 _PAGE_NUMBER = re.compile(
     r"^[-—–\s]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[-—–\s]*$"
     r"|^第\s*\d{1,3}\s*页\s*[,，]?\s*共\s*\d{1,3}\s*页$|^page\s*\d+(\s*of\s*\d+)?$",

@@ -120,6 +120,7 @@ class CninfoSite:
     ignore_page: bool = False  # answer every listing page with page 1 (totals unchanged)
     renamed: dict[str, str] = field(default_factory=dict)  # row field renames, old -> new
     lose_rows: int = 0  # the last rows of a query: counted in the totals, never served
+    page_limit: int = PAGE_LIMIT  # pages past this one are answered with page 1
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -129,7 +130,7 @@ class CninfoSite:
         rows = [a for a in self.announcements if self._matches(a, form)]
         rows.sort(key=lambda a: a.published, reverse=True)
         page = int(form.get("pageNum") or 1)
-        if page > PAGE_LIMIT:
+        if page > self.page_limit:
             page = 1  # the real site silently answers page 1
         total = len(rows)
         served = rows[: max(total - self.lose_rows, 0)]

@@ -60,14 +60,22 @@ def _is_free(port: int) -> bool:
 
 
 @dataclass
+class Outage:
+    """When (time.monotonic()) weed was told to stop, when it had exited, when it was back."""
+
+    stopping: float
+    stopped: float | None = None
+    back: float | None = None
+
+
+@dataclass
 class SeaweedS3:
     endpoint: str
     process: subprocess.Popen
     workdir: Path
     args: list[str] = field(default_factory=list)  # the command line, to start it again
     process_env: dict[str, str] = field(default_factory=dict, repr=False)  # weed's environment
-    # (stopped, started again) time.monotonic() of each outage(); None until it is back
-    outages: list[tuple[float, float | None]] = field(default_factory=list)
+    outages: list[Outage] = field(default_factory=list)  # of outage(), in order
 
     def client(self, secret: str = SECRET_KEY):
         return boto3.client(
@@ -140,19 +148,20 @@ class SeaweedS3:
         self, seconds: float, after: threading.Event | None = None, wait: float = 60.0
     ) -> threading.Thread:
         """In a thread: wait for ``after`` (if given; no outage if it is not set within ``wait``
-        seconds), stop the server, start it again ``seconds`` after. The thread is returned
-        started; join it before the test ends. Each outage's (stopped, back) times
-        (time.monotonic()) are appended to ``outages``."""
+        seconds), stop the server, start it again ``seconds`` after it has exited (on a loaded
+        machine weed can take seconds to stop, and may answer meanwhile). The thread is returned
+        started; join it before the test ends. Each outage's times are appended to ``outages``."""
 
         def run() -> None:
             if after is not None and not after.wait(wait):
                 return
-            stopped = time.monotonic()  # its S3 port closes first, as the stop begins
-            self.outages.append((stopped, None))
+            outage = Outage(stopping=time.monotonic())
+            self.outages.append(outage)
             self.stop()
-            time.sleep(max(0.0, stopped + seconds - time.monotonic()))
+            outage.stopped = time.monotonic()
+            time.sleep(seconds)
             self.start()
-            self.outages[-1] = (stopped, time.monotonic())
+            outage.back = time.monotonic()
 
         thread = threading.Thread(target=run, name="seaweed-outage", daemon=True)
         thread.start()
