@@ -76,13 +76,15 @@ class Cluster:
         limits: dict[str, Any],
         result: ReparseResult,
         meter: Meter,
+        stamp: str,
     ) -> None:
-        """Re-parse ``entries`` on the workers, counting into ``result`` as batches return."""
+        """Re-parse ``entries`` on the workers, counting into ``result`` as batches return;
+        ``stamp``: the run's ``reparsed_at`` (pipelines/reparse.py)."""
         from distributed import as_completed
 
         batches = _batches(entries)
         ahead = islice(batches, self.threads() * IN_FLIGHT)
-        first = [self._submit(batch, older_than, limits) for batch in ahead]
+        first = [self._submit(batch, older_than, limits, stamp) for batch in ahead]
         if not first:
             return
         running = as_completed(first, loop=self.client.loop)
@@ -91,11 +93,13 @@ class Cluster:
             result.add(counts)
             meter.tick(f"{result.changed} changed so far", counts.checked + counts.current)
             if (batch := next(batches, None)) is not None:  # one more for each that came back
-                running.add(self._submit(batch, older_than, limits))
+                running.add(self._submit(batch, older_than, limits, stamp))
 
-    def _submit(self, batch: list[dict[str, Any]], older_than: str | None, limits: dict) -> Any:
+    def _submit(
+        self, batch: list[dict[str, Any]], older_than: str | None, limits: dict, stamp: str
+    ) -> Any:
         return self.client.submit(
-            reparse_batch, self.archive, batch, older_than, limits, pure=False, retries=1
+            reparse_batch, self.archive, batch, older_than, limits, stamp, pure=False, retries=1
         )
 
     def parse(self, data: bytes, limits: dict[str, Any]) -> dict[str, Any]:
@@ -123,13 +127,17 @@ def _pool(limits: dict[str, Any]) -> Any:
 
 
 def reparse_batch(
-    archive: dict[str, Any], entries: list[dict[str, Any]], older_than: str | None, limits: dict
+    archive: dict[str, Any],
+    entries: list[dict[str, Any]],
+    older_than: str | None,
+    limits: dict,
+    stamp: str,
 ) -> ReparseResult:
     """A worker's task: re-parse ``entries`` from the archive and rewrite what changed."""
     if getattr(_LOCAL, "archive", None) != archive:
         _LOCAL.store, _LOCAL.archive = open_archive(Settings(archive)), dict(archive)
     result = ReparseResult()
-    reparse_entries(_LOCAL.store, entries, _pool(limits), 1, older_than, result)
+    reparse_entries(_LOCAL.store, entries, _pool(limits), 1, older_than, result, stamp)
     return result
 
 

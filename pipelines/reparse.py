@@ -76,6 +76,7 @@ def reparse_archive(
     limits of ``parse_pool``. With ``cluster`` (pipelines/cluster.py's ``Cluster``), the
     records are re-parsed by its workers, which read and write the archive themselves."""
     result = ReparseResult()
+    stamp = datetime.now(UTC).isoformat(timespec="microseconds")  # this run's ``reparsed_at``
     for source in sources or archive_sources(store):
         index = load_index(store, source)
         todo = [
@@ -85,10 +86,10 @@ def reparse_archive(
         ]
         meter = Meter(f"reparse {source}", len(todo), progress, every)
         if cluster is not None:
-            cluster.reparse(todo, older_than, limits or {}, result, meter)
+            cluster.reparse(todo, older_than, limits or {}, result, meter, stamp)
         else:
             with parse_pool(max(1, workers), **(limits or {})) as pool:
-                reparse_entries(store, todo, pool, workers * 2, older_than, result, meter)
+                reparse_entries(store, todo, pool, workers * 2, older_than, result, stamp, meter)
         meter.done(f"{result.changed} changed so far")
     return result
 
@@ -100,13 +101,19 @@ def reparse_entries(
     ahead: int,
     older_than: str | None,
     result: ReparseResult,
+    stamp: str,
     meter: Meter | None = None,
 ) -> None:
     """Re-parse ``entries`` with ``pool`` (``ahead`` originals in its workers at once), rewrite
-    the records that changed and count into ``result``. Rewriting only what changed makes it
-    safe to run twice: a second run over the same entries writes nothing."""
-    for entry, record, parsed in _parsed(store, entries, pool.submit, ahead, older_than):
-        if record is not None and parsed is CURRENT:
+    the records that changed, with ``stamp`` (the run's own) as their ``reparsed_at``, and count
+    into ``result``. Rewriting only what changed makes it safe to run twice: a second run over
+    the same entries writes nothing. A record that already carries ``stamp`` was rewritten by
+    this run (a cluster batch run again after its worker died): it is counted, not parsed."""
+    for entry, record, parsed in _parsed(store, entries, pool.submit, ahead, older_than, stamp):
+        if parsed is REWRITTEN:
+            result.checked += 1
+            result.changed += 1
+        elif record is not None and parsed is CURRENT:
             result.current += 1
         elif record is None or parsed is None:
             result.checked += 1
@@ -115,7 +122,7 @@ def reparse_entries(
             result.checked += 1
             new = reparsed(record, parsed)
             if without_version(new) != without_version(record):
-                new["reparsed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+                new["reparsed_at"] = stamp
                 store.write(entry["key"], record_bytes(new), "application/json")
                 result.changed += 1
         if meter is not None:
@@ -123,6 +130,7 @@ def reparse_entries(
 
 
 CURRENT: dict[str, Any] = {}  # the parse result of a record left alone: its version is not older
+REWRITTEN: dict[str, Any] = {}  # ... of a record this run has rewritten already
 Pending = tuple[dict[str, Any], dict[str, Any] | None, Future[dict[str, Any]] | None]
 
 
@@ -131,18 +139,22 @@ def _parsed(
     entries: list[dict[str, Any]],
     submit: Callable[..., Future[dict[str, Any]]],
     ahead: int,
-    older_than: str | None = None,
+    older_than: str | None,
+    stamp: str,
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]]:
     """(entry, record, parse result) in order, keeping ``ahead`` originals in the workers at once.
 
     The record is None when it is missing from the archive, the parse result None when the
     original is; with ``older_than`` it is ``CURRENT`` for a record parsed by that version or a
-    later one, which is not parsed again (the version is the record's: the index's may be stale)."""
+    later one, which is not parsed again (the version is the record's: the index's may be stale);
+    ``REWRITTEN`` for a record whose ``reparsed_at`` is ``stamp``."""
     queue: deque[Pending] = deque()
     for entry in entries:
         record = parse_record(store.read(entry["key"]))
         if record is None:
             queue.append((entry, None, None))
+        elif record.get("reparsed_at") == stamp:
+            queue.append((entry, record, _done(REWRITTEN)))
         elif older_than and not version_older(record_version(record), older_than):
             queue.append((entry, record, _done(CURRENT)))
         else:
