@@ -23,12 +23,10 @@ from typing import Any
 
 from scrapy.settings import BaseSettings, Settings
 
-from pipelines.parse import failed_parse, parse_pool
-from pipelines.parser import parse_document
+from pipelines.parse import parse_bounded, parse_pool
 from pipelines.progress import Meter
 from pipelines.reparse import ReparseResult, reparse_entries
 from pipelines.storage import open_archive
-from pipelines.workers import WorkerError
 
 BATCH = 32  # index entries a task re-parses
 IN_FLIGHT = 2  # batches per worker thread submitted ahead
@@ -143,7 +141,4 @@ def reparse_batch(
 
 def parse_remote(data: bytes, limits: dict[str, Any]) -> dict[str, Any]:
     """A worker's task: parse one document within the per-document limits."""
-    try:
-        return _pool(limits).submit(parse_document, data).result()
-    except WorkerError as exc:
-        return failed_parse(str(exc))
+    return parse_bounded(_pool(limits), data)

@@ -57,9 +57,9 @@ def merge_parsed(item: Any, parsed: dict[str, Any]) -> None:
 
 # The defaults of the settings of the same names (crawler/settings.py). A worker that has
 # parsed every record of the test fixtures and the development corpus peaks at about 53 MB of
-# address space and LibreOffice (which a .doc worker starts, under the same limit) needs about
-# 500 MB: 1024 MB leaves room for large originals and stops a bomb long before the machine
-# notices it.
+# address space, LibreOffice (which a .doc worker starts, under the same limit) needs about
+# 500 MB and onnxruntime (OCR of a scanned page) reserves about 1.8 GB: 2560 MB leaves room for
+# large originals and stops a bomb long before the machine notices it.
 PARSE_TIME_LIMIT = 300.0
 PARSE_MEMORY_LIMIT_MB = 2560
 PARSE_WORKER_MAX_DOCS = 200
@@ -92,6 +92,15 @@ def parse_pool(
         preload=("pipelines.parser.parse", "pipelines.parser.pdf", "pipelines.parser.word"),
         name="parse",
     )
+
+
+def parse_bounded(pool: WorkerPool, data: bytes) -> dict[str, Any]:
+    """Parse ``data`` in one of ``pool``'s workers; a document past its limits, or whose worker
+    died, is a failed parse that says why."""
+    try:
+        return pool.submit(parse_document, data).result()
+    except WorkerError as exc:
+        return failed_parse(str(exc))
 
 
 class ParsePipeline:

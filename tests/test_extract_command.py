@@ -1,13 +1,16 @@
-"""``scrapy extract``: JSON Lines on stdout, non-zero exit only for unreadable paths."""
+"""``scrapy extract``: JSON Lines on stdout, non-zero exit only for unreadable paths; each file
+within the parse limits."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import scrapy_outside_project
+from tests.pdf_bytes import text_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,3 +61,21 @@ def test_extract_works_outside_the_project(tmp_path: Path) -> None:
     proc = scrapy_outside_project(tmp_path, "extract", str(record))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["stock_code"] == "300308"
+
+
+def test_extract_fails_a_file_past_the_time_limit_and_parses_the_next(tmp_path: Path) -> None:
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(text_pdf(60, lines=20_000))  # about 15 s to parse
+    record = REPO / "tests" / "fixtures" / "records" / "300308_20240617.pdf"
+
+    started = time.monotonic()
+    proc = _scrapy("-s", "PARSE_TIME_LIMIT=1", str(slow), str(record))
+    took = time.monotonic() - started
+
+    assert proc.returncode == 0, proc.stderr
+    first, second = (json.loads(line) for line in proc.stdout.strip().split("\n"))
+    assert first["file"] == str(slow)
+    assert first["parse"]["status"] == "failed"
+    assert first["parse"]["warnings"] == ["parse timed out after 1 s"]
+    assert second["stock_code"] == "300308" and second["parse"]["status"] == "ok"
+    assert took < 12

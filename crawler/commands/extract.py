@@ -1,4 +1,8 @@
-"""``scrapy extract PATH [PATH ...]``: parse IR-record files and print one JSON line each."""
+"""``scrapy extract PATH [PATH ...]``: parse IR-record files and print one JSON line each.
+
+Each file is parsed in a worker process within the crawl's limits (PARSE_TIME_LIMIT,
+PARSE_MEMORY_LIMIT_MB), or on the cluster of PARSE_CLUSTER: a file past them prints a failed
+record saying why, and the next one is parsed."""
 
 from __future__ import annotations
 
@@ -11,8 +15,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from pipelines.cluster import Cluster, cluster_address
-from pipelines.parse import parse_limits
-from pipelines.parser import parse_document
+from pipelines.parse import parse_bounded, parse_limits, parse_pool
 
 
 class Command(ScrapyCommand):
@@ -32,12 +35,14 @@ class Command(ScrapyCommand):
         if not args:
             raise UsageError("give at least one file path")
         assert self.settings is not None
+        limits = parse_limits(self.settings)
         with ExitStack() as stack:
-            parse = parse_document
             if address := cluster_address(self.settings):
                 cluster = stack.enter_context(Cluster(address, self.settings))
-                limits = parse_limits(self.settings)
                 parse = lambda data: cluster.parse(data, limits)  # noqa: E731
+            else:
+                pool = stack.enter_context(parse_pool(1, **limits))
+                parse = lambda data: parse_bounded(pool, data)  # noqa: E731
             failed = 0
             for path in args:
                 try:
