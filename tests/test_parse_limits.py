@@ -144,6 +144,31 @@ def test_worker_replaced_after_max_docs():
     assert all(exit.returncode == 0 for exit in pool.exits)
 
 
+def test_a_conversion_ends_with_its_worker_killed_mid_way(tmp_path):
+    """LibreOffice converting a .doc when its parse worker is killed (a time limit, ``kill -9``)
+    ends with the worker, not at the end of its own 60 s timeout."""
+    from pipelines.parser import doc
+
+    pidfile = tmp_path / "converter.pid"
+    stand_in = ["sh", "-c", f"echo $$ > {pidfile}; exec sleep 60"]  # soffice, as _run starts it
+    with WorkerPool(1, name="parse") as pool:
+        worker = pool.submit(os.getpid).result(timeout=30)
+        conversion = pool.submit(doc._run, stand_in, doc.TIMEOUT_SECONDS)
+        deadline = time.monotonic() + 20
+        while not pidfile.exists() or not pidfile.read_text().strip():
+            assert time.monotonic() < deadline, "the conversion never started"
+            time.sleep(0.05)
+        converter = int(pidfile.read_text())
+        os.kill(worker, signal.SIGKILL)
+        with pytest.raises(WorkerDied):
+            conversion.result(timeout=30)
+
+    deadline = time.monotonic() + 10
+    while _alive(converter) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(converter)
+
+
 def test_workers_die_with_their_parent_after_kill_9():
     script = textwrap.dedent(
         f"""

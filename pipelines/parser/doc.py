@@ -2,8 +2,9 @@
 
 LibreOffice gets an environment without credentials (:func:`pipelines.childenv.clean_env`) and
 runs in a session of its own under coreutils ``timeout -s KILL``: when the conversion overruns,
-its whole process group (soffice, oosplash, soffice.bin) is killed, and if the parse worker is
-killed first (a time limit, the crawl's ``kill -9``), ``timeout`` still ends LibreOffice on time.
+its whole process group (soffice, oosplash, soffice.bin) is killed. If the parse worker is killed
+first (a time limit, the crawl's ``kill -9``), the kernel tells ``timeout`` (util-linux
+``setpriv --pdeathsig``), which ends LibreOffice at once: SIGTERM, SIGKILL 5 s later.
 It inherits the worker's address-space limit; it needs about 500 MB of it.
 """
 
@@ -24,6 +25,7 @@ from .model import Layout
 from .word import read_docx
 
 TIMEOUT_SECONDS = 60
+KILL_AFTER_SECONDS = 5  # after the parse worker died: SIGTERM to LibreOffice, then SIGKILL
 
 
 class ConverterMissing(Exception):
@@ -68,10 +70,13 @@ def read_doc(data: bytes, timeout: float = TIMEOUT_SECONDS) -> Layout:
 
 def _run(command: list[str], timeout: float) -> int:
     """Run ``command`` with a clean environment, its process group killed after ``timeout``
-    seconds (subprocess.TimeoutExpired); ``timeout -s KILL`` bounds it even if we are killed."""
+    seconds (subprocess.TimeoutExpired); ``timeout -s KILL`` bounds it even if we are killed,
+    and ends it when we are (``setpriv --pdeathsig``, where util-linux has it)."""
     guard = shutil.which("timeout")
     if guard:
-        command = [guard, "-s", "KILL", f"{timeout:g}", *command]
+        command = [guard, "-s", "KILL", "-k", f"{KILL_AFTER_SECONDS:g}", f"{timeout:g}", *command]
+        if setpriv := shutil.which("setpriv"):
+            command = [setpriv, "--pdeathsig", "TERM", *command]
     started = time.monotonic()
     with subprocess.Popen(
         command,
