@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -39,6 +41,15 @@ def first_pages(site) -> list[str]:
     ]
 
 
+def in_order(values: list[str]) -> int:
+    """How many of ``values`` are in ascending order: the longest ascending subsequence."""
+    tails: list[str] = []
+    for value in values:
+        at = bisect.bisect_left(tails, value)
+        tails[at : at + 1] = [value]
+    return len(tails)
+
+
 def finished_windows(archive: Path) -> list[str]:
     state = archive / "state" / "cninfo" / "backfill" / "2024-01-01_2024-04-09.json"
     return json.loads(state.read_text())["finished"] if state.exists() else []
@@ -57,8 +68,13 @@ def test_backfill_walks_windows_in_order_and_logs_progress(cninfo, tmp_path):
 
     assert result.returncode == 0, result.stderr[-3000:]
     pages = first_pages(cninfo.site)
-    assert len(pages) == 10 and pages == sorted(pages)
-    assert pages[0] == "2024-01-01~2024-01-10" and pages[-1] == "2024-03-31~2024-04-09"
+    assert len(pages) == 10 and len(set(pages)) == 10
+    # In date order, but for a page the crawl had to retry (a connection the loaded imitation
+    # dropped): it goes back in the queue and can be sent after the next window's.
+    retried = int((re.findall(r"'retry/count': (\d+)", result.stderr) or ["0"])[-1])
+    assert in_order(pages) >= len(pages) - retried, (pages, retried)
+    assert sorted(pages)[0] == "2024-01-01~2024-01-10"
+    assert sorted(pages)[-1] == "2024-03-31~2024-04-09"
     assert len(finished_windows(tmp_path)) == 10
     assert "Backfill: 10/10 windows, 20 records" in result.stderr
     assert "finished (10/10)" in result.stderr
