@@ -139,6 +139,14 @@ def outage_reason(exc: BaseException) -> str | None:
     return None
 
 
+def _engine(crawler: Any) -> Any:
+    """The crawler's engine; None before the crawl has started (Scrapy 2.19 raises then)."""
+    try:
+        return crawler.engine
+    except (AttributeError, RuntimeError):
+        return None
+
+
 def _on_reactor(call: Callable[[], Any]) -> None:
     """Run ``call`` in the reactor thread (engine methods are not thread-safe)."""
     from twisted.internet import reactor  # the crawl installed it already
@@ -278,7 +286,7 @@ class StoreOutage:
     # --- the crawls ------------------------------------------------------------------------------
 
     def _each_crawler(self, action: Callable[[Any], None]) -> None:
-        crawlers = [c for c in list(self.crawlers) if getattr(c, "engine", None) is not None]
+        crawlers = [c for c in list(self.crawlers) if _engine(c) is not None]
         if crawlers:
             _on_reactor(lambda: [action(c) for c in crawlers])
 

@@ -90,6 +90,25 @@ def _alone_or_together(request: pytest.FixtureRequest, tmp_path_factory: pytest.
         yield
 
 
+@pytest.fixture
+def s3_store_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test that opens an S3 archive in its own process: ``open_archive`` sets the
+    endpoint and credentials on the store class, and they are put back after the test."""
+    from pipelines.storage import S3ArchiveStore
+
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION_NAME",
+        "AWS_USE_SSL",
+        "AWS_VERIFY",
+        "POLICY",
+    ):
+        monkeypatch.setattr(S3ArchiveStore, name, getattr(S3ArchiveStore, name, None))
+
+
 @pytest.fixture(scope="session")
 def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
     with run_lock(tmp_path_factory, exclusive=False):

@@ -28,7 +28,7 @@ import pipelines.cluster
 from pipelines.cluster import Cluster
 from pipelines.parser import PARSER_VERSION, parse_document
 from pipelines.reparse import reparse_archive
-from pipelines.storage import S3ArchiveStore, open_archive
+from pipelines.storage import open_archive
 from tests.archive_reader import S3Archive
 from tests.conftest import REPARSE_OUTDATED, ROOT, TINY_PDF, make_announcements, run_crawl
 from tests.servers.cninfo import real_pdfs
@@ -36,16 +36,6 @@ from tests.servers.cninfo import real_pdfs
 WINDOW = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
 # the fields the parser gives a record (the others are the listing's and the archive's)
 PARSE_FIELDS = frozenset(parse_document(TINY_PDF))
-S3_CLASS_SETTINGS = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_REGION_NAME",
-    "AWS_USE_SSL",
-    "AWS_VERIFY",
-    "POLICY",
-)
 
 
 @pytest.fixture
@@ -177,7 +167,7 @@ def test_reparse_on_a_cluster_writes_what_a_local_reparse_writes(
 
 
 def test_reparse_on_a_cluster_survives_a_worker_killed_mid_run(
-    cninfo, seaweed, bucket, dask_cluster, observer, monkeypatch
+    cninfo, seaweed, bucket, dask_cluster, observer, monkeypatch, s3_store_class
 ):
     count = 64
     site = cninfo.site
@@ -189,8 +179,6 @@ def test_reparse_on_a_cluster_survives_a_worker_killed_mid_run(
 
     # the driver, in this process: small batches, so that many are in flight when one dies
     monkeypatch.setattr(pipelines.cluster, "BATCH", 4)
-    for name in S3_CLASS_SETTINGS:  # open_archive sets them on the class: put them back after
-        monkeypatch.setattr(S3ArchiveStore, name, getattr(S3ArchiveStore, name, None))
     env = seaweed.env()
     settings = Settings(
         {"ARCHIVE_URI": uri, **env}  # the driver's credentials: the cluster is never sent them

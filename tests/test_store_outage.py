@@ -191,6 +191,50 @@ def test_an_outage_beyond_the_limit_stops_the_crawl_and_the_next_run_completes_i
     )
 
 
+def test_the_run_feed_waits_out_an_outage_at_the_end_of_a_run(
+    own_seaweed, s3_store_class, monkeypatch, caplog, tmp_path
+):
+    """The run feed is the crawl's last write: it goes through the archive store's outage
+    policy like the others (before, Scrapy's S3 feed storage lost it to a short outage)."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.archive_addon import ArchiveFeedStorage
+    from pipelines.storage import crawler_archive
+
+    server = own_seaweed
+    server.client().create_bucket(Bucket="feeds")
+    for name, value in server.env().items():  # boto3 reads the credentials from here
+        monkeypatch.setenv(name, value)
+    crawler = get_crawler(
+        settings_dict={
+            "ARCHIVE_URI": "s3://feeds/",
+            "AWS_ENDPOINT_URL": server.endpoint,
+            "AWS_REGION_NAME": "us-east-1",
+            "STORE_RETRY_DELAY": "0.2",
+            "STORE_RETRY_MAX_DELAY": "0.5",
+        }
+    )
+    crawler_archive(crawler)  # opened (the bucket checked) when the crawl starts
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(b'{"source": "cninfo", "source_id": "1"}\n')
+    storage = ArchiveFeedStorage.from_crawler(crawler, "archive:runs/cninfo/run-1.jsonl")
+
+    server.stop()
+    with caplog.at_level("WARNING", logger="pipelines.outage"):
+        writing = threading.Thread(target=storage._store_in_thread, args=(feed.open("rb"),))
+        writing.start()
+        time.sleep(2)
+        assert writing.is_alive()  # waiting for the store, not given up
+        server.start()
+        writing.join(timeout=60)
+
+    assert not writing.is_alive()
+    stored = server.client().get_object(Bucket="feeds", Key="runs/cninfo/run-1.jsonl")
+    assert stored["Body"].read() == feed.read_bytes()
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and "unreachable" in lines[0] and "is back" in lines[1], lines
+
+
 # --- The policy alone, without a crawl -----------------------------------------------------------
 
 
