@@ -11,13 +11,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 from tests.paths import RECORDS, SAMPLES, fixture_file, require_samples
-from tests.servers.site import LocalServer
+from tests.servers.site import ClosingHandler, LocalServer
 
 SHANGHAI = timezone(timedelta(hours=8))
 PAGE_CAP = 30
@@ -197,7 +196,7 @@ class CninfoSite:
             return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path_prefix))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(ClosingHandler):
     site: CninfoSite
 
     def log_message(self, *args: Any) -> None:

@@ -54,7 +54,18 @@ def not_found() -> Reply:
     return 404, b"<html><title>404</title></html>", "text/html"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class ClosingHandler(BaseHTTPRequestHandler):
+    """HTTP/1.0, as the stdlib answers, and saying so: ``Connection: close`` on every response.
+    Without it Twisted (Scrapy's client) pools the connection this server is closing, and on a
+    loaded machine sends the next request on it: ConnectionDone, and a retry the test did not
+    ask for."""
+
+    def end_headers(self) -> None:
+        self.send_header("Connection", "close")
+        super().end_headers()
+
+
+class _Handler(ClosingHandler):
     site: Site
 
     def log_message(self, *args: Any) -> None:
