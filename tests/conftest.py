@@ -279,12 +279,14 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def scrapy_outside_project(
-    cwd: Path, *args: str, stdin: str | None = None
+def run_scrapy(
+    *args: str,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m scrapy ARGS`` run from ``cwd`` with no project settings, as a user runs a
-    command from any directory once the package is installed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
+    """``python -m scrapy ARGS`` run from ``cwd`` (the project by default) with ``env`` (this
+    process's by default), its output captured."""
     return subprocess.run(
         [sys.executable, "-m", "scrapy", *args],
         input=stdin,
@@ -295,3 +297,12 @@ def scrapy_outside_project(
         timeout=120,
         check=False,
     )
+
+
+def scrapy_outside_project(
+    cwd: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m scrapy ARGS`` run from ``cwd`` with no project settings, as a user runs a
+    command from any directory once the package is installed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
+    return run_scrapy(*args, cwd=cwd, env=env, stdin=stdin)

@@ -14,7 +14,6 @@ import math
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -30,7 +29,13 @@ from pipelines.parser import PARSER_VERSION, parse_document
 from pipelines.reparse import reparse_archive
 from pipelines.storage import open_archive
 from tests.archive_reader import S3Archive
-from tests.conftest import REPARSE_OUTDATED, ROOT, TINY_PDF, make_announcements, run_crawl
+from tests.conftest import (
+    REPARSE_OUTDATED,
+    TINY_PDF,
+    make_announcements,
+    run_crawl,
+    run_scrapy,
+)
 from tests.servers.cninfo import real_pdfs
 
 WINDOW = ("cninfo", "-a", "start=2024-05-08", "-a", "end=2024-05-10")
@@ -240,16 +245,7 @@ def test_reparse_on_a_cluster_survives_a_worker_killed_mid_run(
 
 
 def _extract(paths: list[str], cluster: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PARSE_CLUSTER": cluster}
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", "extract", *paths],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_scrapy("extract", *paths, env={**os.environ, "PARSE_CLUSTER": cluster})
 
 
 def test_extract_on_a_cluster_prints_what_it_prints_locally(dask_cluster, observer):

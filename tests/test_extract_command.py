@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import scrapy_outside_project
+from tests.conftest import run_scrapy, scrapy_outside_project
 from tests.pdf_bytes import text_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _scrapy(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", "extract", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_scrapy("extract", *args)
 
 
 def test_extract_prints_one_json_line_per_file(documents: Path) -> None:
